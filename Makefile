@@ -1,0 +1,46 @@
+# bgplab — every install step lives here, so a fresh machine (and CI) needs nothing by hand.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+APT_PACKAGES := frr iproute2 iputils-ping traceroute
+export DEBIAN_FRONTEND := noninteractive
+
+help:
+	@echo "make up     install what is missing, build, and bring the default lab up (bgplab up)"
+	@echo "make down   take the default lab down"
+	@echo "make test   install what is missing, build, run unit and live tests (needs root)"
+	@echo "make bench  benchmarks (needs root)"
+
+# --- installs ---------------------------------------------------------------
+.stamp-apt: Makefile
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; fi
+	@touch $@
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-fund --no-audit --loglevel=error
+	@touch $@
+
+setup: .stamp-apt node_modules/.stamp
+
+build: node_modules/.stamp
+	npx tsc -p tsconfig.json
+
+# --- run --------------------------------------------------------------------
+up: setup build
+	node dist/cli.js up $(LAB)
+
+down: build
+	node dist/cli.js down $(LAB)
+
+generate: build
+	node dist/cli.js generate $(LAB)
+
+# --- tests ------------------------------------------------------------------
+test: setup build
+	npx tsc -p tsconfig.json --noEmit
+	npx vitest run
+
+unit: node_modules/.stamp
+	npx vitest run test/unit
+
+.PHONY: help setup build up down generate test unit

@@ -1,0 +1,101 @@
+/**
+ * The resolved lab model: what `expand` produces from a validated lab file and what
+ * renderers, runtimes and checks consume. Plain data (JSON-serialisable): it is written
+ * next to the topology as `bgplab.json` so that `status`/`check` work on a running lab
+ * without the lab file.
+ */
+
+export type Role = 'super-spine' | 'spine' | 'leaf' | 'server' | 'border' | 'router';
+export const ROLES: readonly Role[] = ['super-spine', 'spine', 'leaf', 'server', 'border', 'router'];
+/** Roles that are switches (may forward traffic for others). Servers never transit. */
+export const SWITCH_ROLES: readonly Role[] = ['super-spine', 'spine', 'leaf', 'border', 'router'];
+
+export interface BfdSettings {
+  enabled: boolean;
+  /** transmit and receive interval, ms */
+  intervalMs: number;
+  multiplier: number;
+}
+
+export interface LabNode {
+  name: string;
+  role: Role;
+  asn: number;
+  /** IPv4 loopback, without prefix length (always a /32) */
+  loopback: string;
+  /** IPv6 loopback, without prefix length (always a /128), when the lab has an IPv6 pool */
+  loopback6?: string;
+  /** Extra prefixes the node originates (servers: VIPs, container subnets), CIDR form */
+  announce: string[];
+  bfd: BfdSettings;
+  image: string;
+  /** 3-tier fabrics: the pod number (1-based) of leaves and spines; undefined otherwise */
+  pod?: number;
+  /** Fabric interfaces of this node, in link order */
+  interfaces: string[];
+}
+
+export interface Endpoint {
+  node: string;
+  ifname: string;
+}
+
+export interface LabLink {
+  a: Endpoint;
+  b: Endpoint;
+}
+
+/** One BGP session as seen from one side: `node` peers on `ifname` with `peer`. */
+export interface ExpectedSession {
+  node: string;
+  ifname: string;
+  peer: string;
+  peerIfname: string;
+  peerAsn: number;
+}
+
+export interface TracerouteExpectation {
+  from: string;
+  to: string;
+  /** Each hop: a node name or a role name; server → leaf → spine → leaf → server */
+  hops?: string[];
+  /** Enumerate ECMP paths with this many UDP flows (source ports) */
+  flows?: number;
+}
+
+export type FailoverKind = 'link-down' | 'link-cut' | 'node-down';
+
+export interface FailoverScenario {
+  name: string;
+  kind: FailoverKind;
+  /** link-down / link-cut: `node:ifname` (either end); node-down: the node name */
+  target: string;
+  /** Maximum acceptable outage for the flows that crossed the failed element, ms */
+  maxOutageMs: number;
+}
+
+export interface LabChecks {
+  traceroute: TracerouteExpectation[];
+  failover: FailoverScenario[];
+}
+
+export interface Lab {
+  name: string;
+  /** The lab file this model was loaded from (absolute), if any */
+  source?: string;
+  nodes: LabNode[];
+  links: LabLink[];
+  sessions: ExpectedSession[];
+  checks: LabChecks;
+  options: {
+    /** UNSAFE when false: no prefix filters between servers and leaves (workshop demo of a transit server) */
+    transitFilters: boolean;
+    /** BGP timers, seconds */
+    keepalive: number;
+    hold: number;
+  };
+}
+
+export function nodeByName(lab: Lab, name: string): LabNode | undefined {
+  return lab.nodes.find((n) => n.name === name);
+}
