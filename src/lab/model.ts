@@ -57,7 +57,8 @@ export interface ExpectedSession {
 export interface TracerouteExpectation {
   from: string;
   to: string;
-  /** Each hop: a node name or a role name; server → leaf → spine → leaf → server */
+  /** Expected hops after the source, ending with the destination: node names or role
+   *  names, e.g. [leaf, spine, leaf, server]. Undefined: derived from the topology. */
   hops?: string[];
   /** Enumerate ECMP paths with this many UDP flows (source ports) */
   flows?: number;
@@ -70,8 +71,9 @@ export interface FailoverScenario {
   kind: FailoverKind;
   /** link-down / link-cut: `node:ifname` (either end); node-down: the node name */
   target: string;
-  /** Maximum acceptable outage for the flows that crossed the failed element, ms */
-  maxOutageMs: number;
+  /** Maximum acceptable outage for the flows that crossed the failed element, ms.
+   *  Undefined: the failover check's default for this kind (and the nodes' BFD settings). */
+  maxOutageMs?: number;
 }
 
 export interface LabChecks {
