@@ -1,0 +1,292 @@
+/**
+ * Pure prediction of what a healthy fabric's control plane converges to, from the Lab
+ * model alone: per node and destination prefix, the BGP best-path length and the set of
+ * equal-cost next hops (neighbor + interface); per neighbor session, the prefixes it
+ * delivers; and, expanded hop by hop, the router-level paths between any two nodes.
+ *
+ * The simulation is BGP path-vector over the expected sessions (every link is eBGP):
+ * - a node rejects a path that already holds its own ASN (spines share one ASN, so
+ *   leaf→spine→leaf→spine valleys are rejected);
+ * - servers export only their own loopback + announce, and the node above a server
+ *   accepts only what that server owns (when lab.options.transitFilters; when false
+ *   servers re-advertise everything: the unsafe negative control);
+ * - best = shortest AS path; ECMP across every neighbor offering that length
+ *   (`bgp bestpath as-path multipath-relax` is configured where paths cross ASNs).
+ *
+ * A neighbor advertises ONE of its equal-best paths, chosen by BGP tie-breakers (oldest
+ * path, router-id) that the model cannot know. When some of a neighbor's equal-best paths
+ * would be accepted and others rejected (loop detection), whether the route arrives is
+ * decided by timing: such an offer is "uncertain". Counts are then ranges, and a route
+ * whose best set depends on an uncertain offer is marked `ambiguous`.
+ */
+import type { Lab, LabNode } from './model.js';
+
+export type Family = 'ipv4' | 'ipv6';
+
+export interface PredictedNextHop {
+  /** the neighbor the route points at */
+  node: string;
+  /** our interface towards it */
+  ifname: string;
+  /** its interface towards us */
+  peerIfname: string;
+}
+
+export interface PredictedRoute {
+  node: string;
+  prefix: string;
+  family: Family;
+  /** the node that originates the prefix */
+  origin: string;
+  /** AS-path length of the best path (0 at the origin) */
+  pathLength: number;
+  /** equal-cost next hops (empty at the origin, and when the prefix is unreachable) */
+  nextHops: PredictedNextHop[];
+  /** true when BGP tie-breaking (not the model) decides part of the best set */
+  ambiguous: boolean;
+}
+
+export interface PredictedReceived {
+  node: string;
+  ifname: string;
+  peer: string;
+  family: Family;
+  /** prefixes that always arrive on this session */
+  prefixes: string[];
+  /** prefixes that arrive or not depending on the neighbor's BGP tie-break */
+  maybe: string[];
+  min: number;
+  max: number;
+}
+
+export interface FabricPrediction {
+  lab: Lab;
+  /** prefix → origin node name (every prefix the fabric carries) */
+  origins: Map<string, string>;
+  /** The predicted route at `node` to `prefix` (undefined: unreachable or unknown prefix). */
+  route(node: string, prefix: string): PredictedRoute | undefined;
+  /** All routes of a node to prefixes originated elsewhere (reachable or not: nextHops may be empty). */
+  routesOf(node: string): PredictedRoute[];
+  /** What `node` receives from the neighbor on `ifname` in one address family. */
+  received(node: string, ifname: string, family?: Family): PredictedReceived;
+  /**
+   * Router-level paths that traffic from `from` to `to`'s IPv4 loopback can take, each a
+   * node sequence starting with `from` and ending with `to`. Sorted, deduplicated.
+   */
+  paths(from: string, to: string): string[][];
+}
+
+interface Offer {
+  neighbor: string;
+  ifname: string;
+  peerIfname: string;
+  length: number;
+  /** AS paths (as seen by the receiver: neighbor ASN first) that may arrive */
+  asPaths: number[][];
+  /** every one of the neighbor's equal-best paths is acceptable */
+  certain: boolean;
+  ambiguousUpstream: boolean;
+}
+
+interface NodeState {
+  length: number;
+  /** equal-best AS paths, as installed at this node (first = nearest neighbor's ASN) */
+  asPaths: number[][];
+  offers: Offer[];
+  ambiguous: boolean;
+}
+
+export function prefixesOf(node: LabNode, family: Family): string[] {
+  const own: string[] = [];
+  if (family === 'ipv4') own.push(`${node.loopback}/32`);
+  else if (node.loopback6) own.push(`${node.loopback6}/128`);
+  for (const p of node.announce) if (p.includes(':') === (family === 'ipv6')) own.push(p);
+  return own;
+}
+
+/** Does `from` send routes originated by `origin` to its peers? */
+function exports(lab: Lab, from: LabNode, origin: string): boolean {
+  if (from.role !== 'server' || !lab.options.transitFilters) return true;
+  return origin === from.name;
+}
+
+/** Does `to` accept from `from` routes originated by `origin`? */
+function imports(lab: Lab, to: LabNode, from: LabNode, origin: string): boolean {
+  if (from.role !== 'server' || !lab.options.transitFilters) return true;
+  return origin === from.name;
+}
+
+const key = (p: number[]) => p.join(' ');
+
+/** Simulate propagation of one origin's prefixes; returns the converged state per node. */
+function propagate(lab: Lab, origin: LabNode, byName: Map<string, LabNode>): Map<string, NodeState> {
+  let state = new Map<string, NodeState>();
+  state.set(origin.name, { length: 0, asPaths: [[]], offers: [], ambiguous: false });
+  const maxRounds = lab.nodes.length * 2 + 4;
+  for (let round = 0; round < maxRounds; round++) {
+    const next = new Map<string, NodeState>();
+    next.set(origin.name, state.get(origin.name)!);
+    for (const node of lab.nodes) {
+      if (node.name === origin.name) continue;
+      const offers: Offer[] = [];
+      for (const s of lab.sessions) {
+        if (s.node !== node.name) continue;
+        const nb = byName.get(s.peer);
+        const nbState = state.get(s.peer);
+        if (!nb || !nbState) continue;
+        if (!exports(lab, nb, origin.name) || !imports(lab, node, nb, origin.name)) continue;
+        const all = nbState.asPaths.map((p) => [nb.asn, ...p]);
+        const accepted = all.filter((p) => !p.includes(node.asn));
+        if (accepted.length === 0) continue;
+        offers.push({
+          neighbor: nb.name,
+          ifname: s.ifname,
+          peerIfname: s.peerIfname,
+          length: nbState.length + 1,
+          asPaths: accepted,
+          certain: accepted.length === all.length,
+          ambiguousUpstream: nbState.ambiguous,
+        });
+      }
+      if (offers.length === 0) continue;
+      const length = Math.min(...offers.map((o) => o.length));
+      const best = offers.filter((o) => o.length === length);
+      const seen = new Map<string, number[]>();
+      for (const o of best) for (const p of o.asPaths) seen.set(key(p), p);
+      const asPaths = [...seen.values()].sort((a, b) => key(a).localeCompare(key(b)));
+      // a shorter offer that may not arrive, or an uncertain offer in the best set
+      const ambiguous = best.some((o) => !o.certain || o.ambiguousUpstream);
+      next.set(node.name, { length, asPaths, offers, ambiguous });
+    }
+    if (sameState(state, next)) return next;
+    state = next;
+  }
+  return state;
+}
+
+function sameState(a: Map<string, NodeState>, b: Map<string, NodeState>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (!w || w.length !== v.length || w.ambiguous !== v.ambiguous) return false;
+    if (w.asPaths.length !== v.asPaths.length) return false;
+    for (let i = 0; i < v.asPaths.length; i++) if (key(v.asPaths[i]!) !== key(w.asPaths[i]!)) return false;
+    if (w.offers.length !== v.offers.length) return false;
+    for (let i = 0; i < v.offers.length; i++) {
+      const x = v.offers[i]!;
+      const y = w.offers[i]!;
+      if (x.ifname !== y.ifname || x.length !== y.length || x.certain !== y.certain || x.asPaths.length !== y.asPaths.length) return false;
+    }
+  }
+  return true;
+}
+
+export function predictFabric(lab: Lab): FabricPrediction {
+  const byName = new Map(lab.nodes.map((n) => [n.name, n]));
+  const states = new Map<string, Map<string, NodeState>>();
+  for (const o of lab.nodes) states.set(o.name, propagate(lab, o, byName));
+
+  const origins = new Map<string, string>();
+  const familyOf = new Map<string, Family>();
+  for (const n of lab.nodes) {
+    for (const f of ['ipv4', 'ipv6'] as const) {
+      for (const p of prefixesOf(n, f)) {
+        origins.set(p, n.name);
+        familyOf.set(p, f);
+      }
+    }
+  }
+
+  const routeCache = new Map<string, PredictedRoute | undefined>();
+  function route(node: string, prefix: string): PredictedRoute | undefined {
+    const k = `${node}|${prefix}`;
+    if (routeCache.has(k)) return routeCache.get(k);
+    const origin = origins.get(prefix);
+    const st = origin === undefined ? undefined : states.get(origin)?.get(node);
+    let r: PredictedRoute | undefined;
+    if (origin !== undefined && st) {
+      const nextHops = st.offers
+        .filter((o) => o.length === st.length)
+        .map((o) => ({ node: o.neighbor, ifname: o.ifname, peerIfname: o.peerIfname }))
+        .sort((a, b) => a.ifname.localeCompare(b.ifname, undefined, { numeric: true }));
+      r = { node, prefix, family: familyOf.get(prefix)!, origin, pathLength: st.length, nextHops, ambiguous: st.ambiguous };
+    }
+    routeCache.set(k, r);
+    return r;
+  }
+
+  function routesOf(node: string): PredictedRoute[] {
+    const out: PredictedRoute[] = [];
+    for (const [prefix, origin] of origins) {
+      if (origin === node) continue;
+      out.push(
+        route(node, prefix) ?? { node, prefix, family: familyOf.get(prefix)!, origin, pathLength: Infinity, nextHops: [], ambiguous: false },
+      );
+    }
+    return out;
+  }
+
+  function received(node: string, ifname: string, family: Family = 'ipv4'): PredictedReceived {
+    const s = lab.sessions.find((x) => x.node === node && x.ifname === ifname);
+    const prefixes: string[] = [];
+    const maybe: string[] = [];
+    if (s) {
+      for (const o of lab.nodes) {
+        const offer = states.get(o.name)?.get(node)?.offers.find((x) => x.ifname === ifname);
+        if (!offer) continue;
+        const list = offer.certain ? prefixes : maybe;
+        list.push(...prefixesOf(o, family));
+      }
+    }
+    return { node, ifname, peer: s?.peer ?? '', family, prefixes, maybe, min: prefixes.length, max: prefixes.length + maybe.length };
+  }
+
+  const pathCache = new Map<string, string[][]>();
+  function paths(from: string, to: string): string[][] {
+    const k = `${from}|${to}`;
+    const hit = pathCache.get(k);
+    if (hit) return hit;
+    const dst = byName.get(to);
+    const out = new Map<string, string[]>();
+    if (dst) {
+      const prefix = `${dst.loopback}/32`;
+      const walk = (at: string, trail: string[]) => {
+        if (at === to) {
+          out.set(trail.join(' '), trail);
+          return;
+        }
+        const r = route(at, prefix);
+        if (!r) return;
+        for (const nh of r.nextHops) {
+          if (trail.includes(nh.node)) continue; // a forwarding loop would be a model bug; never loop here
+          walk(nh.node, [...trail, nh.node]);
+        }
+      };
+      walk(from, [from]);
+    }
+    const list = [...out.values()].sort((a, b) => a.join(' ').localeCompare(b.join(' '), undefined, { numeric: true }));
+    pathCache.set(k, list);
+    return list;
+  }
+
+  return { lab, origins, route, routesOf, received, paths };
+}
+
+/** The roles along a path, e.g. server → leaf → spine → leaf → server. */
+export function roleSequence(lab: Lab, path: readonly string[]): string[] {
+  return path.map((n) => lab.nodes.find((x) => x.name === n)?.role ?? '?');
+}
+
+/**
+ * Does an observed hop sequence (node names, source excluded) match an expectation
+ * whose items are node names or role names?
+ */
+export function hopsMatch(lab: Lab, observed: readonly string[], expected: readonly string[]): boolean {
+  if (observed.length !== expected.length) return false;
+  return observed.every((name, i) => {
+    const want = expected[i]!;
+    if (want === name) return true;
+    const node = lab.nodes.find((x) => x.name === name);
+    return !!node && node.role === want && !lab.nodes.some((x) => x.name === want);
+  });
+}

@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import type { Lab, LabNode, Role } from '../../src/lab/model.js';
+import { hopsMatch, predictFabric, roleSequence } from '../../src/lab/paths.js';
+
+/**
+ * A hand-built Lab model in the shape the expander produces: spines share one ASN,
+ * each leaf and server has its own, servers dual-homed to leaf pairs 1+2, 3+4, ...
+ * (kept independent of the expander so these tests pin the path logic alone).
+ */
+export function clos(opts: { spines: number; leaves: number; servers: number; transitFilters?: boolean; superSpines?: number; pods?: number }): Lab {
+  const nodes: LabNode[] = [];
+  const links: Lab['links'] = [];
+  const ifCount = new Map<string, number>();
+  const add = (name: string, role: Role, asn: number, loopback: string, pod?: number) => {
+    nodes.push({ name, role, asn, loopback, announce: [], bfd: { enabled: false, intervalMs: 300, multiplier: 3 }, image: 'x', interfaces: [], pod });
+  };
+  const link = (a: string, b: string) => {
+    const ia = `eth${(ifCount.get(a) ?? 0) + 1}`;
+    const ib = `eth${(ifCount.get(b) ?? 0) + 1}`;
+    ifCount.set(a, (ifCount.get(a) ?? 0) + 1);
+    ifCount.set(b, (ifCount.get(b) ?? 0) + 1);
+    nodes.find((n) => n.name === a)!.interfaces.push(ia);
+    nodes.find((n) => n.name === b)!.interfaces.push(ib);
+    links.push({ a: { node: a, ifname: ia }, b: { node: b, ifname: ib } });
+  };
+  const pods = opts.pods ?? 1;
+  let leafAsn = 65101;
+  let serverAsn = 4200000001;
+  for (let s = 1; s <= (opts.superSpines ?? 0); s++) add(`superspine${s}`, 'super-spine', 64900, `10.0.4.${s}`);
+  for (let p = 1; p <= pods; p++) {
+    const sfx = pods > 1 ? `p${p}` : '';
+    const podOf = pods > 1 ? p : undefined;
+    for (let s = 1; s <= opts.spines; s++) add(`spine${s}${sfx}`, 'spine', 65000 + p - 1, `10.0.1.${(p - 1) * 16 + s}`, podOf);
+    for (let l = 1; l <= opts.leaves; l++) add(`leaf${l}${sfx}`, 'leaf', leafAsn++, `10.0.2.${(p - 1) * 32 + l}`, podOf);
+    for (let v = 1; v <= opts.servers; v++) add(`server${v}${sfx}`, 'server', serverAsn++, `10.0.3.${(p - 1) * 64 + v}`, podOf);
+    for (let s = 1; s <= (opts.superSpines ?? 0); s++) for (let sp = 1; sp <= opts.spines; sp++) link(`superspine${s}`, `spine${sp}${sfx}`);
+    for (let l = 1; l <= opts.leaves; l++) for (let s = 1; s <= opts.spines; s++) link(`leaf${l}${sfx}`, `spine${s}${sfx}`);
+    const pairs = Math.floor(opts.leaves / 2);
+    for (let v = 1; v <= opts.servers; v++) {
+      const pair = (v - 1) % pairs;
+      link(`server${v}${sfx}`, `leaf${pair * 2 + 1}${sfx}`);
+      link(`server${v}${sfx}`, `leaf${pair * 2 + 2}${sfx}`);
+    }
+  }
+  const asnOf = (n: string) => nodes.find((x) => x.name === n)!.asn;
+  const sessions = links.flatMap((l) => [
+    { node: l.a.node, ifname: l.a.ifname, peer: l.b.node, peerIfname: l.b.ifname, peerAsn: asnOf(l.b.node) },
+    { node: l.b.node, ifname: l.b.ifname, peer: l.a.node, peerIfname: l.a.ifname, peerAsn: asnOf(l.a.node) },
+  ]);
+  return {
+    name: 'ut',
+    nodes,
+    links,
+    sessions,
+    checks: { traceroute: [], failover: [] },
+    options: { transitFilters: opts.transitFilters ?? true, keepalive: 3, hold: 9 },
+  };
+}
+
+const lo = (lab: Lab, n: string) => `${lab.nodes.find((x) => x.name === n)!.loopback}/32`;
+
+describe('predictFabric on the default 2 spines × 4 leaves × 4 servers', () => {
+  const lab = clos({ spines: 2, leaves: 4, servers: 4 });
+  const p = predictFabric(lab);
+
+  it('a server reaches a server behind other leaves through both of its leaves', () => {
+    // server1 sits on leaf1+leaf2, server2 on leaf3+leaf4
+    const r = p.route('server1', lo(lab, 'server2'))!;
+    expect(r.nextHops.map((h) => h.node)).toEqual(['leaf1', 'leaf2']);
+    expect(r.pathLength).toBe(4);
+    expect(r.ambiguous).toBe(false);
+  });
+
+  it('a leaf reaches a remote leaf with one next hop per spine', () => {
+    const r = p.route('leaf1', lo(lab, 'leaf3'))!;
+    expect(r.nextHops.map((h) => h.node)).toEqual(['spine1', 'spine2']);
+    expect(r.nextHops.map((h) => h.ifname)).toEqual(['eth1', 'eth2']);
+  });
+
+  it('a leaf reaches its own server directly, never through the spines', () => {
+    const r = p.route('leaf1', lo(lab, 'server1'))!;
+    expect(r.nextHops).toEqual([{ node: 'server1', ifname: 'eth3', peerIfname: 'eth1' }]);
+  });
+
+  it('a leaf reaches its pair leaf through the spines only, not through shared servers', () => {
+    const r = p.route('leaf1', lo(lab, 'leaf2'))!;
+    expect(r.nextHops.map((h) => h.node)).toEqual(['spine1', 'spine2']);
+  });
+
+  it('a spine reaches a server through both of its leaves', () => {
+    expect(p.route('spine1', lo(lab, 'server3'))!.nextHops.map((h) => h.node)).toEqual(['leaf1', 'leaf2']);
+  });
+
+  it('enumerates the 8 server-to-server paths across the fabric', () => {
+    const paths = p.paths('server1', 'server2');
+    expect(paths).toHaveLength(8);
+    for (const path of paths) expect(roleSequence(lab, path)).toEqual(['server', 'leaf', 'spine', 'leaf', 'server']);
+    expect(paths).toContainEqual(['server1', 'leaf1', 'spine2', 'leaf4', 'server2']);
+    expect(new Set(paths.map((x) => x[1]))).toEqual(new Set(['leaf1', 'leaf2']));
+    expect(new Set(paths.map((x) => x[3]))).toEqual(new Set(['leaf3', 'leaf4']));
+  });
+
+  it('servers on the same leaf pair talk through one leaf hop', () => {
+    expect(p.paths('server1', 'server3')).toEqual([
+      ['server1', 'leaf1', 'server3'],
+      ['server1', 'leaf2', 'server3'],
+    ]);
+  });
+
+  it('no predicted path ever crosses a server in the middle', () => {
+    for (const a of lab.nodes) for (const b of lab.nodes) {
+      if (a === b) continue;
+      for (const path of p.paths(a.name, b.name)) {
+        expect(path.slice(1, -1).some((n) => n.startsWith('server'))).toBe(false);
+      }
+    }
+  });
+
+  it('every node reaches every loopback, except spines each other (shared ASN: loop detection)', () => {
+    for (const n of lab.nodes) {
+      for (const r of p.routesOf(n.name)) {
+        const bothSpines = n.role === 'spine' && r.origin.startsWith('spine');
+        expect(r.nextHops.length > 0, `${n.name} → ${r.prefix}`).toBe(!bothSpines);
+      }
+    }
+  });
+
+  it('predicts what each session receives', () => {
+    // a server sends only its own loopback
+    const fromServer = p.received('leaf1', 'eth3');
+    expect(fromServer.peer).toBe('server1');
+    expect(fromServer.prefixes).toEqual([lo(lab, 'server1')]);
+    expect(fromServer.max).toBe(1);
+    // a server hears every other loopback from each leaf: 2 spines, 4 leaves, 3 other servers
+    const atServer = p.received('server1', 'eth1');
+    expect(atServer.min).toBe(2 + 4 + 3);
+    expect(atServer.max).toBe(atServer.min);
+    // a leaf hears from a spine: that spine, the 3 other leaves, and servers behind other leaves for sure;
+    // its own servers come back only when the spine picked the pair leaf as best (tie-break)
+    const atLeaf = p.received('leaf1', 'eth1');
+    expect(atLeaf.prefixes).toEqual(expect.arrayContaining([lo(lab, 'spine1'), lo(lab, 'leaf2'), lo(lab, 'server2')]));
+    expect(atLeaf.prefixes).not.toContain(lo(lab, 'spine2'));
+    expect(atLeaf.maybe).toEqual(expect.arrayContaining([lo(lab, 'server1'), lo(lab, 'server3')]));
+    expect(atLeaf.min).toBe(1 + 3 + 2);
+    expect(atLeaf.max).toBe(atLeaf.min + 2);
+  });
+});
+
+describe('predictFabric without transit filters (the unsafe negative control)', () => {
+  const lab = clos({ spines: 2, leaves: 4, servers: 4, transitFilters: false });
+  const p = predictFabric(lab);
+  it('leaf pairs then also reach each other through their shared servers', () => {
+    const r = p.route('leaf1', lo(lab, 'leaf2'))!;
+    expect(r.nextHops.map((h) => h.node).sort()).toEqual(['server1', 'server3', 'spine1', 'spine2']);
+  });
+  it('servers then send more than their own prefixes', () => {
+    expect(p.received('leaf1', 'eth3').max).toBeGreaterThan(1);
+  });
+});
+
+describe('predictFabric on a minimal lab (one leaf, one server)', () => {
+  const lab = clos({ spines: 0, leaves: 2, servers: 1 });
+  // drop leaf2 to get exactly one link
+  lab.nodes = lab.nodes.filter((n) => n.name !== 'leaf2');
+  lab.links = lab.links.filter((l) => l.a.node !== 'leaf2' && l.b.node !== 'leaf2');
+  lab.sessions = lab.sessions.filter((s) => s.node !== 'leaf2' && s.peer !== 'leaf2');
+  lab.nodes.find((n) => n.name === 'server1')!.announce = ['192.0.2.10/32'];
+  const p = predictFabric(lab);
+  it('leaf reaches the server loopback and its VIP through one next hop', () => {
+    expect(p.route('leaf1', lo(lab, 'server1'))!.nextHops).toEqual([{ node: 'server1', ifname: 'eth1', peerIfname: 'eth1' }]);
+    expect(p.route('leaf1', '192.0.2.10/32')!.nextHops).toHaveLength(1);
+    expect(p.received('leaf1', 'eth1').prefixes).toEqual([lo(lab, 'server1'), '192.0.2.10/32']);
+    expect(p.received('server1', 'eth1').prefixes).toEqual([lo(lab, 'leaf1')]);
+    expect(p.paths('server1', 'leaf1')).toEqual([['server1', 'leaf1']]);
+  });
+});
+
+describe('predictFabric on a 3-tier lab (2 pods × 2 spines × 2 leaves × 2 servers, 2 super-spines)', () => {
+  const lab = clos({ spines: 2, leaves: 2, servers: 2, superSpines: 2, pods: 2 });
+  const p = predictFabric(lab);
+  it('server to a server in another pod: 2 leaves × 2 spines × 2 super-spines × 2 spines × 2 leaves', () => {
+    const paths = p.paths('server1p1', 'server1p2');
+    expect(paths).toHaveLength(32);
+    for (const path of paths) {
+      expect(roleSequence(lab, path)).toEqual(['server', 'leaf', 'spine', 'super-spine', 'spine', 'leaf', 'server']);
+    }
+  });
+  it('a spine reaches another spine of its own pod through its leaves (pod spines share an ASN: rejected) — so via leaves is a loop: no route through the super-spines either', () => {
+    // spine1p1 → spine2p1: paths via leaves carry AS 65000 (rejected), via super-spines carry 65000 too
+    expect(p.route('spine1p1', lo(lab, 'spine2p1'))).toBeUndefined();
+  });
+  it('a leaf reaches a leaf in the other pod through each of its spines', () => {
+    expect(p.route('leaf1p1', lo(lab, 'leaf1p2'))!.nextHops.map((h) => h.node)).toEqual(['spine1p1', 'spine2p1']);
+  });
+});
+
+describe('hopsMatch', () => {
+  const lab = clos({ spines: 2, leaves: 4, servers: 4 });
+  it('matches by role and by node name, and rejects a wrong hop', () => {
+    expect(hopsMatch(lab, ['leaf1', 'spine1', 'leaf3', 'server2'], ['leaf', 'spine', 'leaf', 'server'])).toBe(true);
+    expect(hopsMatch(lab, ['leaf1', 'spine1', 'leaf3', 'server2'], ['leaf1', 'spine', 'leaf3', 'server2'])).toBe(true);
+    expect(hopsMatch(lab, ['leaf1', 'spine1', 'leaf3', 'server2'], ['leaf2', 'spine', 'leaf', 'server'])).toBe(false);
+    expect(hopsMatch(lab, ['leaf1', 'spine1', 'leaf3'], ['leaf', 'spine', 'leaf', 'server'])).toBe(false);
+  });
+});
