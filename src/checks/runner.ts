@@ -1,0 +1,114 @@
+/**
+ * Runs checks in order, times them and collects every result into one report. A check
+ * that throws does not stop the run: it becomes a failed result (the report, and `bgplab
+ * test`'s teardown, must still happen). A check that returns nothing is a failure too: a
+ * check that cannot fail is a defect.
+ */
+import { BgplabError, isBgplabError } from '../util/errors.js';
+import type { Check, CheckContext, CheckResult } from './types.js';
+
+export interface CheckRun {
+  id: string;
+  description: string;
+  results: CheckResult[];
+  durationMs: number;
+}
+
+export interface RunReport {
+  lab: string;
+  runtime: string;
+  startedAt: string;
+  durationMs: number;
+  checks: CheckRun[];
+  counts: { pass: number; fail: number; skip: number };
+  /** true only when nothing failed (skips allowed) */
+  passed: boolean;
+}
+
+/** Validate `--only` ids against the registry (all unknown ids reported at once). */
+export function selectChecks(all: readonly Check[], only?: readonly string[]): Check[] {
+  if (!only || only.length === 0) return [...all];
+  const ids = all.map((c) => c.id);
+  const unknown = only.filter((id) => !ids.includes(id));
+  if (unknown.length > 0) {
+    throw new BgplabError('E_UNKNOWN_CHECK', `unknown check${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, {
+      hint: `choose from: ${ids.join(', ')}`,
+    });
+  }
+  return all.filter((c) => only.includes(c.id));
+}
+
+export async function runChecks(
+  ctx: CheckContext,
+  checks: readonly Check[],
+  opts: { onCheck?: (run: CheckRun) => void } = {},
+): Promise<RunReport> {
+  const started = Date.now();
+  const runs: CheckRun[] = [];
+  for (const check of checks) {
+    const t0 = Date.now();
+    ctx.log?.(`${check.id}: ${check.description}`);
+    let results: CheckResult[];
+    try {
+      results = await check.run(ctx);
+      if (results.length === 0) {
+        results = [
+          { check: check.id, name: check.id, status: 'fail', message: 'the check produced no results (nothing was verified)', durationMs: Date.now() - t0 },
+        ];
+      }
+    } catch (e) {
+      const msg = isBgplabError(e)
+        ? [e.message, ...e.details].join(' | ')
+        : `internal error (a bug): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+      results = [{ check: check.id, name: check.id, status: 'fail', message: `check aborted: ${msg}`, durationMs: Date.now() - t0 }];
+    }
+    const run: CheckRun = { id: check.id, description: check.description, results, durationMs: Date.now() - t0 };
+    runs.push(run);
+    opts.onCheck?.(run);
+  }
+  const all = runs.flatMap((r) => r.results);
+  const counts = {
+    pass: all.filter((r) => r.status === 'pass').length,
+    fail: all.filter((r) => r.status === 'fail').length,
+    skip: all.filter((r) => r.status === 'skip').length,
+  };
+  return {
+    lab: ctx.lab.name,
+    runtime: ctx.runtime.kind,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    checks: runs,
+    counts,
+    passed: counts.fail === 0,
+  };
+}
+
+/** Time one result-producing step (helper for checks). */
+export async function timed(
+  check: string,
+  name: string,
+  fn: () => Promise<Omit<CheckResult, 'check' | 'name' | 'durationMs'>>,
+): Promise<CheckResult> {
+  const t0 = Date.now();
+  try {
+    const r = await fn();
+    return { check, name, ...r, durationMs: Date.now() - t0 };
+  } catch (e) {
+    const msg = isBgplabError(e) ? [e.message, ...e.details].join(' | ') : e instanceof Error ? e.message : String(e);
+    return { check, name, status: 'fail', message: `error: ${msg}`, durationMs: Date.now() - t0 };
+  }
+}
+
+/** Run async jobs with at most `limit` in flight, keeping result order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
