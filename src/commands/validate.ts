@@ -1,0 +1,10 @@
+import { DEFAULT_LAB, loadLab } from '../lab/load.js';
+
+export async function validateCommand(o: { labfile?: string }): Promise<void> {
+  const file = o.labfile ?? DEFAULT_LAB;
+  const lab = await loadLab(file);
+  const roles = new Map<string, number>();
+  for (const n of lab.nodes) roles.set(n.role, (roles.get(n.role) ?? 0) + 1);
+  const summary = [...roles].map(([r, c]) => `${c} ${r}${c === 1 ? '' : 's'}`).join(', ');
+  console.log(`${file}: ok — lab "${lab.name}": ${summary}; ${lab.links.length} links, ${lab.sessions.length / 2} BGP sessions`);
+}

@@ -1,0 +1,187 @@
+/**
+ * Per-node FRR configuration: frr.conf, daemons, vtysh.conf. Pure.
+ *
+ * Peer groups: FABRIC (switch to switch), SERVERS (a switch's server-facing ports),
+ * TOR (a server's uplinks). Every session is BGP unnumbered (`neighbor IF interface`).
+ * No-transit is enforced on both sides of every server link:
+ *   - the server sends only its own prefixes (route-map TO-FABRIC out on TOR);
+ *   - the switch accepts from each server only the prefixes that server owns
+ *     (route-map FROM-<server> in on that interface).
+ */
+import type { Lab, LabNode } from '../lab/model.js';
+
+export interface NodeView {
+  node: LabNode;
+  /** fabric interfaces of this node with the peer on the other end */
+  ports: { ifname: string; peer: LabNode }[];
+}
+
+export function nodeViews(lab: Lab): NodeView[] {
+  const byName = new Map(lab.nodes.map((n) => [n.name, n]));
+  const ports = new Map<string, { ifname: string; peer: LabNode }[]>();
+  for (const s of lab.sessions) {
+    const list = ports.get(s.node) ?? [];
+    list.push({ ifname: s.ifname, peer: byName.get(s.peer)! });
+    ports.set(s.node, list);
+  }
+  return lab.nodes.map((node) => ({ node, ports: ports.get(node.name) ?? [] }));
+}
+
+const isV6 = (p: string) => p.includes(':');
+
+/** bgp bestpath as-path multipath-relax is needed where equal-cost paths can arrive from
+ *  neighbors in different ASNs: a node whose BGP neighbors span two or more ASNs
+ *  (spines: one leaf ASN each; servers: two leaves; super-spines: one spine ASN per pod). */
+export function needsMultipathRelax(v: NodeView): boolean {
+  return new Set(v.ports.map((p) => p.peer.asn)).size >= 2;
+}
+
+/** Prefixes a node originates: loopback(s) and announced prefixes. */
+export function ownPrefixes(n: LabNode): { v4: string[]; v6: string[] } {
+  const v4 = [`${n.loopback}/32`, ...n.announce.filter((p) => !isV6(p))];
+  const v6 = [...(n.loopback6 ? [`${n.loopback6}/128`] : []), ...n.announce.filter(isV6)];
+  return { v4, v6 };
+}
+
+/** Route-map/prefix-list name for what a switch accepts from one server. */
+export function fromServerName(server: string): string {
+  return `FROM-${server}`;
+}
+
+export function renderFrrConf(lab: Lab, v: NodeView): string {
+  const n = v.node;
+  const ipv6 = lab.nodes.some((x) => x.loopback6);
+  const filters = lab.options.transitFilters;
+  const own = ownPrefixes(n);
+  const isServer = n.role === 'server';
+  const serverPorts = isServer ? [] : v.ports.filter((p) => p.peer.role === 'server');
+  const fabricPorts = isServer ? [] : v.ports.filter((p) => p.peer.role !== 'server');
+  const L: string[] = [];
+  L.push('frr defaults datacenter');
+  L.push(`hostname ${n.name}`);
+  L.push('service integrated-vtysh-config');
+  L.push('!');
+  L.push('interface lo');
+  L.push(` ip address ${n.loopback}/32`);
+  if (n.loopback6) L.push(` ipv6 address ${n.loopback6}/128`);
+  L.push('exit');
+  L.push('!');
+
+  if (n.bfd.enabled) {
+    L.push('bfd');
+    L.push(' profile bgplab');
+    L.push(`  detect-multiplier ${n.bfd.multiplier}`);
+    L.push(`  receive-interval ${n.bfd.intervalMs}`);
+    L.push(`  transmit-interval ${n.bfd.intervalMs}`);
+    L.push(' exit');
+    L.push('exit');
+    L.push('!');
+  }
+
+  if (filters) {
+    if (isServer) {
+      L.push('! no transit: this server advertises only its own prefixes');
+      own.v4.forEach((p, i) => L.push(`ip prefix-list OWN seq ${(i + 1) * 5} permit ${p}`));
+      own.v6.forEach((p, i) => L.push(`ipv6 prefix-list OWN6 seq ${(i + 1) * 5} permit ${p}`));
+      L.push('!');
+      L.push('route-map TO-FABRIC permit 10');
+      L.push(' match ip address prefix-list OWN');
+      L.push('exit');
+      L.push('!');
+      if (ipv6) {
+        L.push('route-map TO-FABRIC6 permit 10');
+        L.push(' match ipv6 address prefix-list OWN6');
+        L.push('exit');
+        L.push('!');
+      }
+    }
+    const servers = uniqueBy(serverPorts.map((p) => p.peer), (s) => s.name);
+    for (const s of servers) {
+      const sp = ownPrefixes(s);
+      const name = fromServerName(s.name);
+      L.push(`! no transit: accept from ${s.name} only the prefixes it owns`);
+      sp.v4.forEach((p, i) => L.push(`ip prefix-list ${name} seq ${(i + 1) * 5} permit ${p}`));
+      sp.v6.forEach((p, i) => L.push(`ipv6 prefix-list ${name}-6 seq ${(i + 1) * 5} permit ${p}`));
+      L.push('!');
+      L.push(`route-map ${name} permit 10`);
+      L.push(` match ip address prefix-list ${name}`);
+      L.push('exit');
+      L.push('!');
+      if (ipv6) {
+        L.push(`route-map ${name}-6 permit 10`);
+        L.push(` match ipv6 address prefix-list ${name}-6`);
+        L.push('exit');
+        L.push('!');
+      }
+    }
+  } else {
+    L.push('! UNSAFE: options.transit_filters is false, servers can become transit nodes');
+    L.push('!');
+  }
+
+  L.push(`router bgp ${n.asn}`);
+  L.push(` bgp router-id ${n.loopback}`);
+  if (needsMultipathRelax(v)) L.push(' bgp bestpath as-path multipath-relax');
+  if (lab.options.keepalive !== 3 || lab.options.hold !== 9) L.push(` timers bgp ${lab.options.keepalive} ${lab.options.hold}`);
+  const groups: { name: string; ports: { ifname: string; peer: LabNode }[] }[] = isServer
+    ? [{ name: 'TOR', ports: v.ports }]
+    : [
+        { name: 'FABRIC', ports: fabricPorts },
+        { name: 'SERVERS', ports: serverPorts },
+      ];
+  for (const g of groups.filter((g) => g.ports.length)) {
+    L.push(` neighbor ${g.name} peer-group`);
+    L.push(` neighbor ${g.name} remote-as external`);
+    if (n.bfd.enabled) {
+      L.push(` neighbor ${g.name} bfd`);
+      L.push(` neighbor ${g.name} bfd profile bgplab`);
+    }
+    for (const p of g.ports) L.push(` neighbor ${p.ifname} interface peer-group ${g.name}`);
+  }
+  L.push(' !');
+  L.push(' address-family ipv4 unicast');
+  for (const p of own.v4) L.push(`  network ${p}`);
+  if (filters) {
+    if (isServer && v.ports.length) L.push('  neighbor TOR route-map TO-FABRIC out');
+    for (const p of serverPorts) L.push(`  neighbor ${p.ifname} route-map ${fromServerName(p.peer.name)} in`);
+  }
+  L.push(' exit-address-family');
+  if (ipv6) {
+    L.push(' !');
+    L.push(' address-family ipv6 unicast');
+    for (const p of own.v6) L.push(`  network ${p}`);
+    for (const g of groups.filter((g) => g.ports.length)) L.push(`  neighbor ${g.name} activate`);
+    if (filters) {
+      if (isServer && v.ports.length) L.push('  neighbor TOR route-map TO-FABRIC6 out');
+      for (const p of serverPorts) L.push(`  neighbor ${p.ifname} route-map ${fromServerName(p.peer.name)}-6 in`);
+    }
+    L.push(' exit-address-family');
+  }
+  L.push('exit');
+  L.push('!');
+  return L.join('\n') + '\n';
+}
+
+/** The daemons file decides which daemons start (frrinit.sh in containers, the netns runtime natively). */
+export function renderDaemons(n: LabNode): string {
+  const on = new Set(['zebra', 'bgpd', 'staticd', ...(n.bfd.enabled ? ['bfdd'] : [])]);
+  const all = ['bgpd', 'ospfd', 'ospf6d', 'ripd', 'ripngd', 'isisd', 'pimd', 'ldpd', 'nhrpd', 'eigrpd', 'babeld', 'sharpd', 'pbrd', 'bfdd', 'fabricd', 'vrrpd', 'pathd'];
+  const L = ['# generated by bgplab: the daemons this node runs', 'zebra=yes'];
+  for (const d of all) L.push(`${d}=${on.has(d) ? 'yes' : 'no'}`);
+  L.push('vtysh_enable=yes');
+  L.push('frr_profile="datacenter"');
+  L.push('zebra_options="  -A 127.0.0.1 -s 90000000"');
+  L.push('bgpd_options="   -A 127.0.0.1"');
+  L.push('staticd_options="-A 127.0.0.1"');
+  L.push('bfdd_options="   -A 127.0.0.1"');
+  return L.join('\n') + '\n';
+}
+
+export function renderVtyshConf(n: LabNode): string {
+  return `! ${n.name}: one integrated frr.conf for all daemons\nservice integrated-vtysh-config\n`;
+}
+
+function uniqueBy<T>(xs: T[], key: (x: T) => string): T[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => (seen.has(key(x)) ? false : (seen.add(key(x)), true)));
+}

@@ -1,0 +1,45 @@
+/**
+ * Plan vs apply: renderLab is pure (model -> Map<relativePath, text>); writeArtifacts is
+ * the one place that writes them.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Lab } from '../lab/model.js';
+import { renderClab } from './clab.js';
+import { nodeViews, renderDaemons, renderFrrConf, renderVtyshConf } from './frr.js';
+
+export const MODEL_FILE = 'bgplab.json';
+
+export function topologyFile(lab: Pick<Lab, 'name'>): string {
+  return `${lab.name}.clab.yml`;
+}
+
+export function renderLab(lab: Lab): Map<string, string> {
+  const out = new Map<string, string>();
+  out.set(topologyFile(lab), renderClab(lab));
+  for (const v of nodeViews(lab)) {
+    out.set(`nodes/${v.node.name}/frr.conf`, renderFrrConf(lab, v));
+    out.set(`nodes/${v.node.name}/daemons`, renderDaemons(v.node));
+    out.set(`nodes/${v.node.name}/vtysh.conf`, renderVtyshConf(v.node));
+  }
+  out.set(MODEL_FILE, JSON.stringify(lab, null, 2) + '\n');
+  return out;
+}
+
+/** Write the rendered files into dir (replacing its nodes/ tree). Returns the paths written. */
+export async function writeArtifacts(lab: Lab, dir: string): Promise<string[]> {
+  const files = renderLab(lab);
+  await rm(join(dir, 'nodes'), { recursive: true, force: true });
+  const written: string[] = [];
+  for (const [rel, text] of files) {
+    const p = join(dir, rel);
+    await mkdir(dirname(p), { recursive: true });
+    await writeFile(p, text);
+    written.push(p);
+  }
+  return written;
+}
+
+export function defaultOutDir(lab: Pick<Lab, 'name'>): string {
+  return join('out', lab.name);
+}
