@@ -10,8 +10,10 @@
  * - servers export only their own loopback + announce, and the node above a server
  *   accepts only what that server owns (when lab.options.transitFilters; when false
  *   servers re-advertise everything: the unsafe negative control);
- * - best = shortest AS path; ECMP across every neighbor offering that length
- *   (`bgp bestpath as-path multipath-relax` is configured where paths cross ASNs).
+ * - best = shortest AS path; ECMP across every neighbor offering that length where
+ *   `bgp bestpath as-path multipath-relax` is configured (the renderer sets it on nodes whose
+ *   neighbors span two or more ASNs); elsewhere FRR multipaths only identical AS paths, so
+ *   a best set whose paths differ is marked ambiguous.
  *
  * A neighbor advertises ONE of its equal-best paths, chosen by BGP tie-breakers (oldest
  * path, router-id) that the model cannot know. When some of a neighbor's equal-best paths
@@ -119,7 +121,7 @@ function imports(lab: Lab, to: LabNode, from: LabNode, origin: string): boolean 
 const key = (p: number[]) => p.join(' ');
 
 /** Simulate propagation of one origin's prefixes; returns the converged state per node. */
-function propagate(lab: Lab, origin: LabNode, byName: Map<string, LabNode>): Map<string, NodeState> {
+function propagate(lab: Lab, origin: LabNode, byName: Map<string, LabNode>, relax: Set<string>): Map<string, NodeState> {
   let state = new Map<string, NodeState>();
   state.set(origin.name, { length: 0, asPaths: [[]], offers: [], ambiguous: false });
   const maxRounds = lab.nodes.length * 2 + 4;
@@ -155,7 +157,10 @@ function propagate(lab: Lab, origin: LabNode, byName: Map<string, LabNode>): Map
       for (const o of best) for (const p of o.asPaths) seen.set(key(p), p);
       const asPaths = [...seen.values()].sort((a, b) => key(a).localeCompare(key(b)));
       // a shorter offer that may not arrive, or an uncertain offer in the best set
-      const ambiguous = best.some((o) => !o.certain || o.ambiguousUpstream);
+      let ambiguous = best.some((o) => !o.certain || o.ambiguousUpstream);
+      // without multipath-relax only identical AS paths share the load: which ones are
+      // identical depends on each neighbor's own tie-break
+      if (!relax.has(node.name) && asPaths.length > 1) ambiguous = true;
       next.set(node.name, { length, asPaths, offers, ambiguous });
     }
     if (sameState(state, next)) return next;
@@ -183,8 +188,13 @@ function sameState(a: Map<string, NodeState>, b: Map<string, NodeState>): boolea
 
 export function predictFabric(lab: Lab): FabricPrediction {
   const byName = new Map(lab.nodes.map((n) => [n.name, n]));
+  const relax = new Set(
+    lab.nodes
+      .filter((n) => new Set(lab.sessions.filter((s) => s.node === n.name).map((s) => s.peerAsn)).size >= 2)
+      .map((n) => n.name),
+  );
   const states = new Map<string, Map<string, NodeState>>();
-  for (const o of lab.nodes) states.set(o.name, propagate(lab, o, byName));
+  for (const o of lab.nodes) states.set(o.name, propagate(lab, o, byName, relax));
 
   const origins = new Map<string, string>();
   const familyOf = new Map<string, Family>();

@@ -203,3 +203,44 @@ describe('hopsMatch', () => {
     expect(hopsMatch(lab, ['leaf1', 'spine1', 'leaf3'], ['leaf', 'spine', 'leaf', 'server'])).toBe(false);
   });
 });
+
+describe('predictFabric on the shipped labs (through the real loader)', async () => {
+  const { loadLab } = await import('../../src/lab/load.js');
+  it('labs/clos.yml: server to server across the fabric has 8 paths, 2 next hops at the server, VIPs reachable', async () => {
+    const lab = await loadLab('labs/clos.yml');
+    const p = predictFabric(lab);
+    const servers = lab.nodes.filter((n) => n.role === 'server');
+    const spines = lab.nodes.filter((n) => n.role === 'spine');
+    const [a, b] = [servers[0]!, servers.find((s) => s.name !== servers[0]!.name && p.paths(servers[0]!.name, s.name)[0]!.length === 5)!];
+    const r = p.route(a.name, `${b.loopback}/32`)!;
+    expect(r.nextHops).toHaveLength(2);
+    expect(r.ambiguous).toBe(false);
+    expect(p.paths(a.name, b.name)).toHaveLength(2 * spines.length * 2);
+    for (const vip of lab.nodes.flatMap((n) => n.announce)) {
+      for (const n of lab.nodes) if (!n.announce.includes(vip)) expect(p.route(n.name, vip)?.nextHops.length, `${n.name} → ${vip}`).toBeGreaterThan(0);
+    }
+    // a leaf reaches every other leaf through every spine
+    const leaves = lab.nodes.filter((n) => n.role === 'leaf');
+    for (const l of leaves) for (const m of leaves) if (l !== m) expect(p.route(l.name, `${m.loopback}/32`)!.nextHops).toHaveLength(spines.length);
+  });
+  it('labs/minimal.yml: one spine, two leaves, one server', async () => {
+    const lab = await loadLab('labs/minimal.yml');
+    const p = predictFabric(lab);
+    const server = lab.nodes.find((n) => n.role === 'server')!;
+    const spine = lab.nodes.find((n) => n.role === 'spine')!;
+    expect(p.route(server.name, `${spine.loopback}/32`)!.nextHops).toHaveLength(2);
+    expect(p.paths(server.name, spine.name)).toHaveLength(2);
+    for (const n of lab.nodes) for (const r of p.routesOf(n.name)) expect(r.nextHops.length, `${n.name} → ${r.prefix}`).toBeGreaterThan(0);
+  });
+  it('labs/pods.yml: cross-pod server paths run server-leaf-spine-superspine-spine-leaf-server, unambiguous', async () => {
+    const lab = await loadLab('labs/pods.yml');
+    const p = predictFabric(lab);
+    const servers = lab.nodes.filter((n) => n.role === 'server');
+    const a = servers.find((s) => s.pod === 1)!;
+    const b = servers.find((s) => s.pod === 2)!;
+    const paths = p.paths(a.name, b.name);
+    expect(paths.length).toBe(32);
+    for (const path of paths) expect(roleSequence(lab, path)).toEqual(['server', 'leaf', 'spine', 'super-spine', 'spine', 'leaf', 'server']);
+    expect(p.route(a.name, `${b.loopback}/32`)!.ambiguous).toBe(false);
+  });
+});
