@@ -38,7 +38,7 @@ export interface PredictedRoute {
   node: string;
   prefix: string;
   family: Family;
-  /** the node that originates the prefix */
+  /** the node that originates the prefix (anycast: the originators, comma-separated) */
   origin: string;
   /** AS-path length of the best path (0 at the origin) */
   pathLength: number;
@@ -63,7 +63,7 @@ export interface PredictedReceived {
 
 export interface FabricPrediction {
   lab: Lab;
-  /** prefix → origin node name (every prefix the fabric carries) */
+  /** prefix → originating node name (anycast: names comma-separated), every prefix the fabric carries */
   origins: Map<string, string>;
   /** The predicted route at `node` to `prefix` (undefined: unreachable or unknown prefix). */
   route(node: string, prefix: string): PredictedRoute | undefined;
@@ -106,37 +106,41 @@ export function prefixesOf(node: LabNode, family: Family): string[] {
   return own;
 }
 
-/** Does `from` send routes originated by `origin` to its peers? */
-function exports(lab: Lab, from: LabNode, origin: string): boolean {
+/** Does `from` send the prefixes of this origin set to its peers? Servers: only their own. */
+function exports(lab: Lab, from: LabNode, origins: ReadonlySet<string>): boolean {
   if (from.role !== 'server' || !lab.options.transitFilters) return true;
-  return origin === from.name;
+  return origins.has(from.name);
 }
 
-/** Does `to` accept from `from` routes originated by `origin`? */
-function imports(lab: Lab, to: LabNode, from: LabNode, origin: string): boolean {
+/** Does `to` accept them from `from`? The node above a server: only what that server owns. */
+function imports(lab: Lab, _to: LabNode, from: LabNode, origins: ReadonlySet<string>): boolean {
   if (from.role !== 'server' || !lab.options.transitFilters) return true;
-  return origin === from.name;
+  return origins.has(from.name);
 }
 
 const key = (p: number[]) => p.join(' ');
 
-/** Simulate propagation of one origin's prefixes; returns the converged state per node. */
-function propagate(lab: Lab, origin: LabNode, byName: Map<string, LabNode>, relax: Set<string>): Map<string, NodeState> {
+/**
+ * Simulate propagation of the prefixes originated by one set of nodes (one node usually;
+ * several for an anycast prefix); returns the converged state per node.
+ */
+function propagate(lab: Lab, origins: ReadonlySet<string>, byName: Map<string, LabNode>, relax: Set<string>): Map<string, NodeState> {
   let state = new Map<string, NodeState>();
-  state.set(origin.name, { length: 0, asPaths: [[]], offers: [], ambiguous: false });
+  for (const o of origins) state.set(o, { length: 0, asPaths: [[]], offers: [], ambiguous: false });
   const maxRounds = lab.nodes.length * 2 + 4;
   for (let round = 0; round < maxRounds; round++) {
     const next = new Map<string, NodeState>();
-    next.set(origin.name, state.get(origin.name)!);
+    for (const o of origins) next.set(o, state.get(o)!);
     for (const node of lab.nodes) {
-      if (node.name === origin.name) continue;
+      // an originator prefers its own (local) route
+      if (origins.has(node.name)) continue;
       const offers: Offer[] = [];
       for (const s of lab.sessions) {
         if (s.node !== node.name) continue;
         const nb = byName.get(s.peer);
         const nbState = state.get(s.peer);
         if (!nb || !nbState) continue;
-        if (!exports(lab, nb, origin.name) || !imports(lab, node, nb, origin.name)) continue;
+        if (!exports(lab, nb, origins) || !imports(lab, node, nb, origins)) continue;
         const all = nbState.asPaths.map((p) => [nb.asn, ...p]);
         const accepted = all.filter((p) => !p.includes(node.asn));
         if (accepted.length === 0) continue;
@@ -156,11 +160,11 @@ function propagate(lab: Lab, origin: LabNode, byName: Map<string, LabNode>, rela
       const seen = new Map<string, number[]>();
       for (const o of best) for (const p of o.asPaths) seen.set(key(p), p);
       const asPaths = [...seen.values()].sort((a, b) => key(a).localeCompare(key(b)));
-      // a shorter offer that may not arrive, or an uncertain offer in the best set
+      // an offer in the best set that may not arrive (neighbor tie-break), or inherited doubt
       let ambiguous = best.some((o) => !o.certain || o.ambiguousUpstream);
       // without multipath-relax only identical AS paths share the load: which ones are
       // identical depends on each neighbor's own tie-break
-      if (!relax.has(node.name) && asPaths.length > 1) ambiguous = true;
+      if (!relax.has(node.name) && best.length > 1 && asPaths.length > 1) ambiguous = true;
       next.set(node.name, { length, asPaths, offers, ambiguous });
     }
     if (sameState(state, next)) return next;
@@ -193,33 +197,41 @@ export function predictFabric(lab: Lab): FabricPrediction {
       .filter((n) => new Set(lab.sessions.filter((s) => s.node === n.name).map((s) => s.peerAsn)).size >= 2)
       .map((n) => n.name),
   );
-  const states = new Map<string, Map<string, NodeState>>();
-  for (const o of lab.nodes) states.set(o.name, propagate(lab, o, byName, relax));
-
-  const origins = new Map<string, string>();
+  // group prefixes by the set of nodes originating them (anycast: more than one)
+  const originSets = new Map<string, Set<string>>();
   const familyOf = new Map<string, Family>();
   for (const n of lab.nodes) {
     for (const f of ['ipv4', 'ipv6'] as const) {
       for (const p of prefixesOf(n, f)) {
-        origins.set(p, n.name);
+        if (!originSets.has(p)) originSets.set(p, new Set());
+        originSets.get(p)!.add(n.name);
         familyOf.set(p, f);
       }
     }
   }
+  const groupKey = (set: Set<string>) => [...set].sort().join(',');
+  const states = new Map<string, Map<string, NodeState>>();
+  const prefixesOfGroup = new Map<string, string[]>();
+  for (const [p, set] of originSets) {
+    const k = groupKey(set);
+    if (!states.has(k)) states.set(k, propagate(lab, set, byName, relax));
+    prefixesOfGroup.set(k, [...(prefixesOfGroup.get(k) ?? []), p]);
+  }
+  const origins = new Map<string, string>([...originSets].map(([p, set]) => [p, [...set].sort().join(',')]));
 
   const routeCache = new Map<string, PredictedRoute | undefined>();
   function route(node: string, prefix: string): PredictedRoute | undefined {
     const k = `${node}|${prefix}`;
     if (routeCache.has(k)) return routeCache.get(k);
-    const origin = origins.get(prefix);
-    const st = origin === undefined ? undefined : states.get(origin)?.get(node);
+    const set = originSets.get(prefix);
+    const st = set === undefined ? undefined : states.get(groupKey(set))?.get(node);
     let r: PredictedRoute | undefined;
-    if (origin !== undefined && st) {
+    if (set !== undefined && st) {
       const nextHops = st.offers
         .filter((o) => o.length === st.length)
         .map((o) => ({ node: o.neighbor, ifname: o.ifname, peerIfname: o.peerIfname }))
         .sort((a, b) => a.ifname.localeCompare(b.ifname, undefined, { numeric: true }));
-      r = { node, prefix, family: familyOf.get(prefix)!, origin, pathLength: st.length, nextHops, ambiguous: st.ambiguous };
+      r = { node, prefix, family: familyOf.get(prefix)!, origin: origins.get(prefix)!, pathLength: st.length, nextHops, ambiguous: st.ambiguous };
     }
     routeCache.set(k, r);
     return r;
@@ -227,10 +239,10 @@ export function predictFabric(lab: Lab): FabricPrediction {
 
   function routesOf(node: string): PredictedRoute[] {
     const out: PredictedRoute[] = [];
-    for (const [prefix, origin] of origins) {
-      if (origin === node) continue;
+    for (const [prefix, set] of originSets) {
+      if (set.has(node)) continue;
       out.push(
-        route(node, prefix) ?? { node, prefix, family: familyOf.get(prefix)!, origin, pathLength: Infinity, nextHops: [], ambiguous: false },
+        route(node, prefix) ?? { node, prefix, family: familyOf.get(prefix)!, origin: origins.get(prefix)!, pathLength: Infinity, nextHops: [], ambiguous: false },
       );
     }
     return out;
@@ -241,11 +253,11 @@ export function predictFabric(lab: Lab): FabricPrediction {
     const prefixes: string[] = [];
     const maybe: string[] = [];
     if (s) {
-      for (const o of lab.nodes) {
-        const offer = states.get(o.name)?.get(node)?.offers.find((x) => x.ifname === ifname);
+      for (const [k, st] of states) {
+        const offer = st.get(node)?.offers.find((x) => x.ifname === ifname);
         if (!offer) continue;
         const list = offer.certain ? prefixes : maybe;
-        list.push(...prefixesOf(o, family));
+        list.push(...(prefixesOfGroup.get(k) ?? []).filter((p) => familyOf.get(p) === family));
       }
     }
     return { node, ifname, peer: s?.peer ?? '', family, prefixes, maybe, min: prefixes.length, max: prefixes.length + maybe.length };

@@ -244,3 +244,24 @@ describe('predictFabric on the shipped labs (through the real loader)', async ()
     expect(p.route(a.name, `${b.loopback}/32`)!.ambiguous).toBe(false);
   });
 });
+
+describe('predictFabric with an anycast prefix (labs/explicit.yml: 192.0.2.80/32 on web1 and web2)', async () => {
+  const { loadLab } = await import('../../src/lab/load.js');
+  const lab = await loadLab('labs/explicit.yml');
+  const p = predictFabric(lab);
+  it('a leaf load-shares the VIP over both servers; a spine over both leaves; the edge router reaches it', () => {
+    expect(p.route('leaf1', '192.0.2.80/32')!.nextHops.map((h) => h.node)).toEqual(['web1', 'web2']);
+    expect(p.route('spine1', '192.0.2.80/32')!.nextHops.map((h) => h.node)).toEqual(['leaf1', 'leaf2']);
+    const edge = p.route('edge', '192.0.2.80/32')!;
+    expect(edge.nextHops.map((h) => h.node)).toEqual(['border1']);
+    expect(edge.ambiguous).toBe(false);
+    expect(p.origins.get('192.0.2.80/32')).toBe('web1,web2');
+  });
+  it('web1 does not carry web2 towards the leaves (it only re-originates its own copy)', () => {
+    expect(p.received('leaf1', 'eth3').prefixes.sort()).toEqual(['10.0.3.1/32', '192.0.2.80/32'].sort());
+    expect(p.route('web1', '192.0.2.80/32')).toMatchObject({ pathLength: 0, nextHops: [] });
+  });
+  it('the lab traceroute expectation matches every predicted path', () => {
+    for (const path of p.paths('web1', 'edge')) expect(hopsMatch(lab, path.slice(1), ['leaf', 'spine', 'border1', 'edge'])).toBe(true);
+  });
+});
