@@ -134,7 +134,8 @@ export function expandLab(spec: LabFile, source?: string): ExpandResult {
       const key = `${ep.node}:${ep.ifname}`;
       const prev = used.get(key);
       if (prev) {
-        push(p, `interface ${key} is used by two links (also at ${describePath(prev)})`, `pick a free interface, e.g. ${ep.node}:${nextFreeIf(ep.node, used)}`);
+        const where = prev.length === 1 && prev[0] === 'fabric' ? 'by a link fabric: generates' : `at ${describePath(prev)}`;
+        push(p, `interface ${key} is used by two links (also ${where})`, `pick a free interface, e.g. ${ep.node}:${nextFreeIf(ep.node, used)}`);
         ok = false;
       } else used.set(key, p);
     }
@@ -213,8 +214,16 @@ export function expandLab(spec: LabFile, source?: string): ExpandResult {
 
   // ---- 7. rules ---------------------------------------------------------------
   ruleLoopbacks(nodes, pathOf, push);
-  ruleAsns(nodes, validLinks, byName, pathOf, push);
-  ruleServers(nodes, validLinks, byName, pathOf, push);
+  const asnPathOf = (n: LabNode): FieldPath => {
+    const d = drafts.get(n.name)!;
+    if (d.specPath) return [...d.specPath, 'asn'];
+    const key = n.role === 'super-spine' ? 'super_spine' : n.role;
+    return (spec.asn as Record<string, unknown> | undefined)?.[key] !== undefined ? ['asn', key] : d.path;
+  };
+  ruleAsns(nodes, validLinks, byName, asnPathOf, push);
+  // nodes named in any link, valid or not: an invalid link was reported already
+  const wired = new Set(links.flatMap((l) => [l.a.node, l.b.node]));
+  ruleServers(nodes, validLinks, byName, pathOf, push, wired);
 
   // ---- 8. sessions: one per link side ---------------------------------------
   const sessions: ExpectedSession[] = [];
@@ -265,8 +274,9 @@ function generateFabric(
     return;
   }
   if (servers > 0 && uplinks === 2 && f.leaves % 2 !== 0) {
+    // reported, and the fabric is still generated (the odd leaf gets no servers) so that
+    // the rest of the file is checked against it
     push(['fabric', 'leaves'], `leaves must be even when servers are dual-homed (leaf pairs 1+2, 3+4, ...): got ${f.leaves}`, `use leaves: ${f.leaves + 1}, or server_uplinks: 1`);
-    return;
   }
   const fp: FieldPath = ['fabric'];
   const ifCount = new Map<string, number>();
@@ -307,8 +317,8 @@ function generateFabric(
     // leaf ethS is its uplink to spine S of its pod; spine ethL is its downlink to leaf L
     for (const l of leaves) for (const s of spines) link(l, s);
     // servers: contiguous blocks per leaf pair (rack), server eth1/eth2 to the pair
-    const groups = uplinks === 2 ? leaves.length / 2 : leaves.length;
-    for (let i = 0; i < servers; i++) {
+    const groups = uplinks === 2 ? Math.floor(leaves.length / 2) : leaves.length;
+    for (let i = 0; i < (groups > 0 ? servers : 0); i++) {
       const srv = `server${++serverN}`;
       add(srv, 'server', serverN, p);
       const g = Math.floor((i * groups) / servers);
@@ -424,31 +434,30 @@ function ruleAsns(
   nodes: LabNode[],
   links: DraftLink[],
   byName: Map<string, LabNode>,
-  pathOf: (n: string) => FieldPath,
+  asnPathOf: (n: LabNode) => FieldPath,
   push: (p: FieldPath, m: string, h?: string) => void,
 ) {
   // Only spines of one pod, or the super-spines, may share an ASN: anything else either
   // breaks eBGP-everywhere or makes AS-path loop detection drop routes between them.
   const byAsn = new Map<number, LabNode[]>();
   for (const n of nodes) byAsn.set(n.asn, [...(byAsn.get(n.asn) ?? []), n]);
+  const shareClass = (n: LabNode) => (n.role === 'super-spine' ? 'super-spine' : n.role === 'spine' ? `spine/${n.pod ?? 1}` : `node/${n.name}`);
   for (const [asn, group] of byAsn) {
     if (group.length < 2) continue;
-    const sharedOk =
-      group.every((n) => n.role === 'super-spine') || group.every((n) => n.role === 'spine' && n.pod === group[0]!.pod);
-    if (sharedOk) continue;
     const first = group[0]!;
     for (const n of group.slice(1)) {
+      if (shareClass(n) === shareClass(first)) continue;
       const why =
         n.role === 'server' && first.role === 'server'
           ? 'servers need their own private ASN each (a shared one would need allowas-in)'
           : 'only the spines of one pod (or the super-spines) share an ASN';
-      push([...pathOf(n.name), 'asn'], `ASN ${asn} of "${n.name}" (${n.role}) is also used by "${first.name}" (${first.role}): ${why}`, 'set a distinct asn, or change the asn: plan');
+      push(asnPathOf(n), `ASN ${asn} of "${n.name}" (${n.role}) is also used by "${first.name}" (${first.role}): ${why}`, 'set a distinct asn, or change the asn: plan');
     }
   }
   for (const l of links) {
     const a = byName.get(l.a.node)!;
     const b = byName.get(l.b.node)!;
-    if (a.asn === b.asn && !byAsn.get(a.asn)!.every((n) => n.role === a.role)) continue; // reported above
+    if (a.asn === b.asn && shareClass(a) !== shareClass(b)) continue; // reported above
     if (a.asn === b.asn) push(l.path, `link ${l.a.node}:${l.a.ifname} – ${l.b.node}:${l.b.ifname} joins two nodes in AS ${a.asn}: every session in the fabric is eBGP`, 'connect nodes of different ASNs');
   }
 }
@@ -459,6 +468,7 @@ function ruleServers(
   byName: Map<string, LabNode>,
   pathOf: (n: string) => FieldPath,
   push: (p: FieldPath, m: string, h?: string) => void,
+  wired: Set<string>,
 ) {
   const seenPair = new Map<string, FieldPath>();
   for (const l of links) {
@@ -478,7 +488,7 @@ function ruleServers(
     } else seenPair.set(key, l.path);
   }
   for (const n of nodes) {
-    if (n.interfaces.length === 0 && nodes.length > 1) {
+    if (n.interfaces.length === 0 && nodes.length > 1 && !wired.has(n.name)) {
       push(pathOf(n.name), `node "${n.name}" has no links`, `add a link, e.g. ["${n.name}:eth1", "leaf1:eth9"]`);
     }
   }

@@ -48,13 +48,80 @@ export function loadLabText(text: string, file: string): LoadResult {
   if (data === null || data === undefined || typeof data !== 'object' || Array.isArray(data)) {
     return { problems: [{ file, line: 1, col: 1, path: [], message: 'the lab file must be a YAML mapping', hint: 'start with `name: mylab`' }] };
   }
-  const parsed = labFileSchema.safeParse(data);
   const locate = (p: LabProblem): LocatedProblem => ({ ...p, file, ...at(offsetOf(doc, p.path, p.atKey)) });
-  if (!parsed.success) {
-    return { problems: dedupe(parsed.error.issues.flatMap((i) => fromZod(i, data))).map(locate) };
+  // Report every problem at once: after shape errors, drop the offending fields and run
+  // the cross-field rules on what is left (a few rounds at most), mapping array indices
+  // back to the file's.
+  const shape: LabProblem[] = [];
+  const removed: FieldPath[] = [];
+  let current: unknown = structuredClone(data);
+  const remaps = new Map<string, number[]>();
+  for (let round = 0; round < 4; round++) {
+    const parsed = labFileSchema.safeParse(current);
+    if (parsed.success) {
+      const { lab, problems } = expandLab(parsed.data, resolve(file));
+      if (lab && shape.length === 0) return { lab, problems: [] };
+      const later = problems
+        .map((p) => ({ ...p, path: remapPath(p.path, remaps) }))
+        .filter((p) => !removed.some((r) => startsWith(r, p.path) || startsWith(p.path, r)));
+      return { problems: dedupe([...shape, ...later]).map(locate) };
+    }
+    const issues = parsed.error.issues.flatMap((i) => fromZod(i, current));
+    shape.push(...issues.map((p) => ({ ...p, path: remapPath(p.path, remaps) })));
+    const cut = issues.map((p) => p.path);
+    if (cut.some((c) => c.length === 0 || (c.length === 1 && c[0] === 'name'))) {
+      // the document root or the lab name itself is wrong: substitute and go on
+      if (cut.some((c) => c.length === 0)) break;
+      (current as Record<string, unknown>)['name'] = 'lab';
+    }
+    removed.push(...cut.filter((c) => !(c.length === 1 && c[0] === 'name')).map((c) => remapPath(c, remaps)));
+    current = removePaths(current, cut.filter((c) => !(c.length === 1 && c[0] === 'name')), remaps);
   }
-  const { lab, problems } = expandLab(parsed.data, resolve(file));
-  return lab ? { lab, problems: [] } : { problems: problems.map(locate) };
+  return { problems: dedupe(shape).map(locate) };
+}
+
+function startsWith(p: FieldPath, prefix: FieldPath): boolean {
+  return prefix.length <= p.length && prefix.every((s, i) => String(s) === String(p[i]));
+}
+
+/** Map indices of a sanitised document back to the original file's. */
+function remapPath(p: FieldPath, remaps: Map<string, number[]>): FieldPath {
+  const out: FieldPath = [];
+  for (let i = 0; i < p.length; i++) {
+    const seg = p[i]!;
+    const m = typeof seg === 'number' ? remaps.get(JSON.stringify(p.slice(0, i))) : undefined;
+    out.push(typeof seg === 'number' && m?.[seg] !== undefined ? m[seg]! : seg);
+  }
+  return out;
+}
+
+/** Delete each path (object key or array element); record for arrays which original index each survivor had. */
+function removePaths(data: unknown, paths: FieldPath[], remaps: Map<string, number[]>): unknown {
+  const arrayCuts = new Map<string, { parent: FieldPath; idx: Set<number> }>();
+  for (const p of paths) {
+    const parentPath = p.slice(0, -1);
+    const last = p[p.length - 1]!;
+    let parent: unknown = data;
+    for (const seg of parentPath) parent = (parent as Record<string, unknown> | undefined)?.[String(seg)];
+    if (Array.isArray(parent) && typeof last === 'number') {
+      const k = JSON.stringify(parentPath);
+      const e = arrayCuts.get(k) ?? { parent: parentPath, idx: new Set<number>() };
+      e.idx.add(last);
+      arrayCuts.set(k, e);
+    } else if (parent && typeof parent === 'object') delete (parent as Record<string, unknown>)[String(last)];
+  }
+  for (const [k, { parent: pp, idx }] of arrayCuts) {
+    let arr: unknown = data;
+    for (const seg of pp) arr = (arr as Record<string, unknown>)[String(seg)];
+    const a = arr as unknown[];
+    const prior = remaps.get(k) ?? a.map((_, i) => i);
+    const keep = a.map((_, i) => i).filter((i) => !idx.has(i));
+    remaps.set(k, keep.map((i) => prior[i]!));
+    const kept = keep.map((i) => a[i]);
+    a.length = 0;
+    a.push(...kept);
+  }
+  return data;
 }
 
 /** Read, validate and expand a lab file; throws one BgplabError listing every problem. */
@@ -103,10 +170,16 @@ function fromZod(issue: z.core.$ZodIssue, data: unknown): LabProblem[] {
     if (first && first.code === 'invalid_format') return [{ path: [...path, ...first.path.filter((s): s is string | number => typeof s !== 'symbol')], message: first.message }];
     return [{ path, message: unionMessage(path) }];
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  if (issue.code === 'invalid_type' && valueAt(data, path) === undefined) {
     return [{ path, message: `missing required field "${String(path[path.length - 1])}"`, atKey: true }];
   }
   return [{ path, message: issue.message }];
+}
+
+function valueAt(data: unknown, path: FieldPath): unknown {
+  let v = data;
+  for (const seg of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[String(seg)] : undefined;
+  return v;
 }
 
 function unionMessage(path: FieldPath): string {
