@@ -1,0 +1,401 @@
+/**
+ * Continuous multi-flow probe between two lab nodes, and per-flow path tracing.
+ *
+ * The probe program (probe-program.ts) runs at both ends through Runtime.exec, so it works
+ * on every runtime; each end sends N flows (distinct UDP source ports, so L4 ECMP hashing
+ * spreads them) to the other and records what it receives. The outage arithmetic is here,
+ * pure and unit-tested: an outage is a run of lost datagrams of one flow, measured from the
+ * send time of the last datagram before the hole to the send time of the first one after
+ * it, minus one interval (one lost datagram = one interval of outage). Send times come from
+ * the sender (CLOCK_REALTIME, µs), so receiver scheduling jitter does not count and a
+ * stalled sender is not mistaken for an outage.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Lab } from '../lab/model.js';
+import type { ExecResult, Runtime } from '../runtime/runtime.js';
+import { BgplabError } from '../util/errors.js';
+import { PROBE_PY, PROBE_STOP_PY } from './probe-program.js';
+
+// ---------------------------------------------------------------------------
+// the probe program's output
+
+export interface ProbeFlowRx {
+  count: number;
+  /** [seq, sendUs] of the first / highest received datagram */
+  first: [number, number] | null;
+  last: [number, number] | null;
+  /** [seqBefore, sendUsBefore, seqAfter, sendUsAfter] for each run of missing seqs */
+  holes: [number, number, number, number][];
+  dup: number;
+  reordered: number;
+  maxDelayUs: number;
+}
+
+export interface ProbeReport {
+  v: 1;
+  local: string;
+  remote: string;
+  flows: number;
+  intervalUs: number;
+  listenStartUs: number;
+  listenEndUs: number;
+  /** datagrams sent per flow (seqs 0..sent-1) */
+  sent: number;
+  sendStartUs: number;
+  sendEndUs: number;
+  sendErrors: number;
+  /** times the sender fell more than one interval behind (CPU starvation) */
+  hiccups: number;
+  maxLagUs: number;
+  stopped: boolean;
+  /** datagrams that were not ours (other run, traceroute...) */
+  foreign: number;
+  rx: ProbeFlowRx[];
+}
+
+export function parseProbeReport(stdout: string, where: string): ProbeReport {
+  const line = stdout.trim().split('\n').pop() ?? '';
+  let r: unknown;
+  try {
+    r = JSON.parse(line);
+  } catch (e) {
+    throw new BgplabError('E_PROBE', `probe on ${where} printed no report`, { details: stdout.trim().split('\n').slice(-5), cause: e });
+  }
+  const p = r as ProbeReport;
+  if (!p || p.v !== 1 || !Array.isArray(p.rx) || typeof p.intervalUs !== 'number') {
+    throw new BgplabError('E_PROBE', `probe on ${where} printed an unexpected report`, { details: [line.slice(0, 200)] });
+  }
+  return p;
+}
+
+// ---------------------------------------------------------------------------
+// outage arithmetic (pure)
+
+export interface Outage {
+  /** send time of the last datagram delivered before the hole (or the window start), µs */
+  fromUs: number;
+  /** send time of the first datagram delivered after the hole (or the window end), µs */
+  toUs: number;
+  ms: number;
+  lost: number;
+  /** the flow had not recovered when the probe stopped */
+  open: boolean;
+}
+
+export interface FlowOutages {
+  /** index of the flow (source port = sportBase + flow) */
+  flow: number;
+  sent: number;
+  received: number;
+  outages: Outage[];
+}
+
+/** Datagrams sent within this much of the receiver's end are not expected to arrive. */
+const TAIL_MARGIN_US = 50_000;
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/**
+ * Per flow, the outages of the direction sender → receiver. The window in which delivery is
+ * expected is [max(send start, receiver listening), min(send end, receiver end - margin)]:
+ * datagrams sent before the receiver listened, or too late to arrive before it stopped, are
+ * not losses.
+ */
+export function flowOutages(sender: ProbeReport, receiver: ProbeReport): FlowOutages[] {
+  const iv = sender.intervalUs;
+  const winStart = Math.max(sender.sendStartUs, receiver.listenStartUs);
+  const winEnd = Math.min(sender.sendEndUs, receiver.listenEndUs - TAIL_MARGIN_US);
+  const out: FlowOutages[] = [];
+  for (let f = 0; f < sender.flows; f++) {
+    const rx = receiver.rx[f];
+    const outages: Outage[] = [];
+    if (sender.sent === 0 || winEnd <= winStart) {
+      out.push({ flow: f, sent: sender.sent, received: rx?.count ?? 0, outages });
+      continue;
+    }
+    if (!rx || rx.count === 0 || !rx.first || !rx.last) {
+      const ms = (winEnd - winStart) / 1000;
+      outages.push({ fromUs: winStart, toUs: winEnd, ms: round1(ms), lost: sender.sent, open: true });
+      out.push({ flow: f, sent: sender.sent, received: 0, outages });
+      continue;
+    }
+    // leading: nothing arrived from the start of the window until the first datagram
+    const [firstSeq, firstUs] = rx.first;
+    if (firstSeq > 0) {
+      const ms = (firstUs - winStart - iv) / 1000;
+      if (ms > 0) outages.push({ fromUs: winStart, toUs: firstUs, ms: round1(ms), lost: firstSeq, open: false });
+    }
+    for (const [seqBefore, beforeUs, seqAfter, afterUs] of rx.holes) {
+      const ms = (afterUs - beforeUs - iv) / 1000;
+      outages.push({ fromUs: beforeUs, toUs: afterUs, ms: round1(Math.max(0, ms)), lost: seqAfter - seqBefore - 1, open: false });
+    }
+    // trailing: the last datagrams never arrived
+    const [lastSeq, lastUs] = rx.last;
+    if (lastSeq < sender.sent - 1) {
+      const ms = (winEnd - lastUs - iv) / 1000;
+      if (ms > 0) outages.push({ fromUs: lastUs, toUs: winEnd, ms: round1(ms), lost: sender.sent - 1 - lastSeq, open: true });
+    }
+    out.push({ flow: f, sent: sender.sent, received: rx.count, outages });
+  }
+  return out;
+}
+
+/** The longest outage of a flow among those that end after `afterUs` (ms; 0 when none). */
+export function maxOutageMs(f: FlowOutages, afterUs = -Infinity, beforeUs = Infinity): number {
+  let m = 0;
+  for (const o of f.outages) if (o.toUs > afterUs && o.fromUs < beforeUs && o.ms > m) m = o.ms;
+  return m;
+}
+
+export function lostPackets(f: FlowOutages, afterUs = -Infinity, beforeUs = Infinity): number {
+  return f.outages.filter((o) => o.toUs > afterUs && o.fromUs < beforeUs).reduce((s, o) => s + o.lost, 0);
+}
+
+// ---------------------------------------------------------------------------
+// running the probe through the Runtime
+
+export interface ProbeEnd {
+  node: string;
+  /** the address to bind and to reach (a loopback) */
+  address: string;
+}
+
+export interface ProbeOptions {
+  flows: number;
+  intervalMs: number;
+  /** upper bound on the sending time; stop() ends it earlier */
+  maxMs: number;
+  /** the UDP port both ends listen on */
+  port: number;
+  /** flow i uses source port sportBase + i */
+  sportBase: number;
+  /** wait before the first datagram, so that the other end is listening */
+  delayMs?: number;
+  lingerMs?: number;
+}
+
+export interface ProbeDirection {
+  from: string;
+  to: string;
+  flows: FlowOutages[];
+  sender: ProbeReport;
+  receiver: ProbeReport;
+}
+
+export interface ProbeResult {
+  run: string;
+  /** a → b, then b → a */
+  directions: [ProbeDirection, ProbeDirection];
+}
+
+export interface RunningProbe {
+  run: string;
+  /** wall-clock time the probe programs were launched, µs */
+  launchedUs: number;
+  /** Stop both ends and collect the measurement. */
+  stop(): Promise<ProbeResult>;
+}
+
+export const nowUs = () => Date.now() * 1000;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function probeArgv(run: string, local: string, remote: string | undefined, o: ProbeOptions): string[] {
+  for (const [k, v] of Object.entries({ flows: o.flows, port: o.port, sportBase: o.sportBase, maxMs: o.maxMs })) {
+    if (!Number.isInteger(v) || v < 0) throw new BgplabError('E_PROBE', `probe option ${k} must be a non-negative integer (got ${v})`);
+  }
+  if (o.sportBase + o.flows > 65535 || o.port > 65535) throw new BgplabError('E_PROBE', 'probe ports out of range');
+  const kv: Record<string, string | number> = {
+    run,
+    local,
+    port: o.port,
+    sport: o.sportBase,
+    flows: o.flows,
+    interval_us: Math.round(o.intervalMs * 1000),
+    delay_ms: o.delayMs ?? 300,
+    max_ms: o.maxMs,
+    linger_ms: o.lingerMs ?? 400,
+  };
+  if (remote) kv.remote = remote;
+  return ['python3', '-c', PROBE_PY, ...Object.entries(kv).map(([k, v]) => `${k}=${v}`)];
+}
+
+function execFailure(node: string, r: ExecResult): BgplabError {
+  const tail = (r.stderr || r.stdout).trim().split('\n').slice(-6);
+  const noPython = /python3.*(not found|No such file)|executable file not found/i.test(r.stderr);
+  return new BgplabError('E_PROBE', `probe on ${node} exited with ${r.exitCode}`, {
+    details: tail,
+    hint: noPython ? 'the probe needs python3 inside the node (the bgplab image ships python3-minimal)' : undefined,
+  });
+}
+
+/**
+ * Launch the probe at both ends. Resolves once both programs are sending (after the start
+ * delay plus a little), or throws if one of them died at start.
+ */
+export async function startProbe(runtime: Runtime, lab: string, a: ProbeEnd, b: ProbeEnd, o: ProbeOptions): Promise<RunningProbe> {
+  const run = randomBytes(4).toString('hex');
+  const delayMs = o.delayMs ?? 300;
+  const lingerMs = o.lingerMs ?? 400;
+  const timeoutMs = delayMs + o.maxMs + lingerMs + 15_000;
+  const launchedUs = nowUs();
+  const settled: (ExecResult | Error | undefined)[] = [undefined, undefined];
+  const ends = [a, b] as const;
+  const procs = ends.map((end, i) => {
+    const other = ends[1 - i]!;
+    const p = runtime.exec(lab, end.node, probeArgv(run, end.address, other.address, { ...o, delayMs, lingerMs }), { timeoutMs });
+    return p.then(
+      (r) => {
+        settled[i] = r;
+        return r;
+      },
+      (e: unknown) => {
+        settled[i] = e instanceof Error ? e : new Error(String(e));
+        throw e;
+      },
+    );
+  });
+  // do not leave an unhandled rejection behind if we throw before stop()
+  for (const p of procs) p.catch(() => undefined);
+
+  const stopOne = async (end: ProbeEnd) => {
+    const payload = Buffer.concat([Buffer.from('bgst'), Buffer.from(run, 'hex')]).toString('hex');
+    await runtime.exec(lab, end.node, ['python3', '-c', PROBE_STOP_PY, payload, end.address, String(o.port)], { timeoutMs: 10_000 }).catch(() => undefined);
+  };
+  const collect = async (): Promise<ProbeResult> => {
+    const results = await Promise.all(procs);
+    const reports = results.map((r, i) => {
+      if (r.exitCode !== 0) throw execFailure(ends[i]!.node, r);
+      return parseProbeReport(r.stdout, ends[i]!.node);
+    });
+    const [ra, rb] = reports as [ProbeReport, ProbeReport];
+    return {
+      run,
+      directions: [
+        { from: a.node, to: b.node, flows: flowOutages(ra, rb), sender: ra, receiver: rb },
+        { from: b.node, to: a.node, flows: flowOutages(rb, ra), sender: rb, receiver: ra },
+      ],
+    };
+  };
+
+  // wait until both are sending; a program that already exited failed at start
+  const readyBy = Date.now() + delayMs + 400;
+  while (Date.now() < readyBy) {
+    await sleep(50);
+    const dead = settled.findIndex((s) => s !== undefined);
+    if (dead >= 0) {
+      await Promise.all(ends.map(stopOne));
+      const s = settled[dead]!;
+      await Promise.allSettled(procs);
+      if (s instanceof Error) throw s;
+      throw execFailure(ends[dead]!.node, s);
+    }
+  }
+  let stopping: Promise<ProbeResult> | undefined;
+  return {
+    run,
+    launchedUs,
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all(ends.map(stopOne));
+        return collect();
+      })();
+      return stopping;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// per-flow path tracing
+
+export interface FlowPath {
+  sport: number;
+  /** node names from the source to the last hop that answered (unknown addresses as is) */
+  path: string[];
+  /** the destination answered */
+  complete: boolean;
+}
+
+/** Map traceroute hop addresses to node names through the loopbacks (hops answer from them). */
+export function addressMap(lab: Lab): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const n of lab.nodes) {
+    m.set(n.loopback, n.name);
+    if (n.loopback6) m.set(n.loopback6, n.name);
+  }
+  return m;
+}
+
+/**
+ * Parse `traceroute -n -q 1` output into hop addresses (null for "*").
+ * Lines look like ` 2  10.0.1.1  0.045 ms` or ` 3  *`.
+ */
+export function parseTraceroute(out: string): (string | null)[] {
+  const hops: (string | null)[] = [];
+  for (const line of out.split('\n')) {
+    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const idx = Number(m[1]);
+    const rest = m[2]!.trim();
+    const addr = /^([0-9a-fA-F.:]+)\s/.exec(rest + ' ');
+    hops[idx - 1] = rest.startsWith('*') || !addr ? null : addr[1]!;
+  }
+  return Array.from(hops, (h) => h ?? null);
+}
+
+/**
+ * The path one flow (src:sport → dst:dport, UDP) takes, by traceroute with the very same
+ * 5-tuple (`-U -p dport --sport`), so every router hashes it like the probe's datagrams.
+ * Hops that did not answer (ICMP rate limits) are retried.
+ */
+export async function traceFlow(
+  runtime: Runtime,
+  lab: Lab,
+  node: string,
+  src: string,
+  dst: string,
+  sport: number,
+  dport: number,
+  o: { maxHops?: number; attempts?: number } = {},
+): Promise<FlowPath> {
+  const names = addressMap(lab);
+  const dstName = names.get(dst) ?? dst;
+  const attempts = o.attempts ?? 3;
+  let best: FlowPath = { sport, path: [node], complete: false };
+  for (let i = 0; i < attempts; i++) {
+    const r = await runtime.exec(
+      lab.name,
+      node,
+      ['traceroute', '-n', '-U', '-p', String(dport), `--sport=${sport}`, '-s', src, '-q', '1', '-w', '1', '-m', String(o.maxHops ?? 8), dst],
+      { timeoutMs: 30_000 },
+    );
+    if (r.exitCode !== 0) {
+      throw new BgplabError('E_TRACEROUTE', `traceroute on ${node} to ${dst} exited with ${r.exitCode}`, {
+        details: (r.stderr || r.stdout).trim().split('\n').slice(-4),
+        hint: /not found|No such file/i.test(r.stderr) ? 'install traceroute in the node (apt-get install -y traceroute)' : undefined,
+      });
+    }
+    const hops = parseTraceroute(r.stdout);
+    const lastIdx = hops.findIndex((h) => h === dst);
+    const upTo = lastIdx >= 0 ? hops.slice(0, lastIdx + 1) : hops;
+    const complete = lastIdx >= 0 && upTo.every((h) => h !== null);
+    const path = [node, ...upTo.map((h) => (h === null ? '*' : names.get(h) ?? h))];
+    if (complete) return { sport, path: path.map((p) => (p === dst ? dstName : p)), complete };
+    best = { sport, path, complete: false };
+    await sleep(300 * (i + 1));
+  }
+  return best;
+}
+
+/** Run fn over items with at most `limit` in flight. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
