@@ -1,0 +1,54 @@
+/** The CLI's contract: user errors are listed with file:line:col and a non-zero exit, never a stack. */
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const cli = (args: string[]) => execa('node', ['dist/cli.js', ...args], { reject: false, all: true, env: { FORCE_COLOR: '0' } });
+
+beforeAll(async () => {
+  // `make test` builds first; build here too so the file also runs on its own
+  if (!existsSync('dist/cli.js')) await execa('npx', ['tsc', '-p', 'tsconfig.json']);
+}, 120_000);
+
+describe('bgplab validate / generate', () => {
+  it('lists every mistake with file:line:col, exits 1, prints no stack', async () => {
+    const r = await cli(['validate', 'test/fixtures/bad/many-mistakes.yml']);
+    expect(r.exitCode).toBe(1);
+    const lines = String(r.all).split('\n').filter((l) => /many-mistakes\.yml:\d+:\d+:/.test(l));
+    expect(lines.length).toBeGreaterThanOrEqual(8);
+    expect(String(r.all)).toMatch(/^error .*problems in the lab file/m);
+    expect(String(r.all)).not.toMatch(/^\s+at .*\.js:\d+/m);
+  });
+
+  it('a missing lab file is a user error with a hint', async () => {
+    const r = await cli(['generate', 'labs/nope.yml']);
+    expect(r.exitCode).toBe(1);
+    expect(String(r.all)).toMatch(/cannot read lab file labs\/nope\.yml: no such file/);
+    expect(String(r.all)).toMatch(/hint/);
+  });
+
+  it('generate writes the topology and per-node configs and lists them', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'bgplab-gen-'));
+    const r = await cli(['generate', 'labs/minimal.yml', '-o', out]);
+    expect(r.exitCode, String(r.all)).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['bgplab.json', 'minimal.clab.yml', 'nodes']);
+    expect(readdirSync(join(out, 'nodes')).sort()).toEqual(['leaf1', 'leaf2', 'server1', 'spine1']);
+    expect(readFileSync(join(out, 'nodes/server1/frr.conf'), 'utf8')).toMatch(/^frr defaults datacenter/);
+    expect(String(r.all)).toContain(join(out, 'minimal.clab.yml').replace(/^\//, ''));
+  });
+
+  it('a bad lab writes nothing', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'bgplab-gen-'));
+    const r = await cli(['generate', 'test/fixtures/bad/many-mistakes.yml', '-o', out]);
+    expect(r.exitCode).toBe(1);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('an unknown command is rejected with usage help', async () => {
+    const r = await cli(['frobnicate']);
+    expect(r.exitCode).not.toBe(0);
+    expect(String(r.all)).toMatch(/unknown command/);
+  });
+});
