@@ -1,0 +1,703 @@
+/**
+ * The netns runtime: each node is a Linux network namespace `clab-<lab>-<node>` (the
+ * containerlab container name, so two labs never clash) running the distribution's FRR
+ * daemons, wired with veth pairs exactly as the `<lab>.clab.yml` topology says.
+ *
+ * Per-node FRR state is private and lives in /run/bgplab/<lab>/<node>/: a copy of the
+ * bound frr.conf / daemons / vtysh.conf, and each daemon's pid file, vty socket, zserv
+ * socket and log. Daemons get explicit paths (`-f`, `-i`, `--vty_socket`, `-z`, `--log`),
+ * and vtysh reaches a node with `--vty_socket <that dir>`, so it talks to that node's
+ * daemons and no others. Daemons drop privileges to the distribution's `frr` user as
+ * they do under systemd (the node directory is chowned to it); root only when no `frr`
+ * user exists.
+ *
+ * Bring-up, in batches so that per-node cost stays low:
+ *   1. one `ip -batch`: every namespace;
+ *   2. sharded `ip -batch` of `netns exec NS sysctl -p FILE`: the topology's sysctls, BEFORE
+ *      any veth exists, so `accept_dad=0` applies to them and link-locals work at once;
+ *   3. one `ip -batch`: every veth pair, created directly inside both namespaces (nothing
+ *      ever appears in the host namespace);
+ *   4. per node, concurrently within a bound: `ip -n NS -batch` (lo and links up), the
+ *      topology's `exec` commands (argv, no shell), zebra, then the other daemons at once;
+ *   5. poll the daemons' logs (files, no spawns) until each has read its whole config;
+ *      a line that every daemon rejected fails the deploy.
+ * On any failure the lab is destroyed before the error is thrown, with the tail of the
+ * failing daemon's log in the error.
+ */
+import { access, chown, constants, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { BgplabError, isBgplabError } from '../util/errors.js';
+import { run } from '../util/process.js';
+import { chunk, mapLimit, settleLimit, sleep } from './netns-pool.js';
+import {
+  configErrors,
+  daemonArgs,
+  logTail,
+  nodePaths,
+  parseDaemonsFile,
+  scanDaemonLog,
+  withEndMarker,
+  type DaemonLogScan,
+  type DaemonsFile,
+} from './netns-frr.js';
+import {
+  cmdline,
+  isAlive,
+  listNetns,
+  mountsMatching,
+  netnsInode,
+  NETNS_DIR,
+  pidsInNamespaces,
+  readPidFile,
+  terminate,
+} from './netns-proc.js';
+import {
+  assertLabName,
+  labStateDir,
+  listStates,
+  nodeStateDir,
+  readState,
+  removeLabState,
+  writeState,
+  type LabState,
+} from './netns-state.js';
+import { findTopologyFile, IFNAME_RE, loadTopology, type DeployPlan, type PlanNode } from './topology.js';
+import type { DaemonHealth, DeployOptions, ExecResult, Impairment, RunningLab, Runtime } from './runtime.js';
+
+export const FRR_DIR = process.env['BGPLAB_FRR_DIR'] ?? '/usr/lib/frr';
+const FRR_HINT = 'install FRR: apt-get install -y frr (or run `make setup`)';
+/** containerlab's default veth MTU; the same here so both runtimes behave alike */
+const DEFAULT_MTU = 9500;
+/** How long daemons may take to read their config after they started */
+const CONFIG_READ_TIMEOUT_MS = 15_000;
+
+export function nsName(lab: string, node: string): string {
+  return `clab-${lab}-${node}`;
+}
+
+export interface NetnsRuntimeOptions {
+  /** max concurrent per-node operations (default: 4 × CPUs, 8..32) */
+  concurrency?: number;
+}
+
+interface NodeRun {
+  node: PlanNode;
+  ns: string;
+  dir: string;
+  daemons: DaemonsFile;
+}
+
+export class NetnsRuntime implements Runtime {
+  readonly kind = 'netns' as const;
+  private readonly concurrency: number;
+  private frrUser: { user: string; group: string; uid: number; gid: number } | null | undefined;
+
+  constructor(opts: NetnsRuntimeOptions = {}) {
+    const env = Number(process.env['BGPLAB_CONCURRENCY']);
+    this.concurrency = opts.concurrency ?? (env > 0 ? env : Math.min(32, Math.max(8, availableParallelism() * 4)));
+  }
+
+  // ---------------------------------------------------------------- preflight
+
+  /** Root and FRR present; throws the user errors with hints. */
+  async preflight(): Promise<void> {
+    if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+      throw new BgplabError('E_NOT_ROOT', 'the netns runtime needs root: it creates network namespaces and starts FRR daemons', {
+        hint: 'run it with sudo (sudo bgplab ...), or use --runtime clab with Docker',
+      });
+    }
+    for (const bin of [`${FRR_DIR}/zebra`, `${FRR_DIR}/bgpd`]) {
+      try {
+        await access(bin, constants.X_OK);
+      } catch {
+        throw new BgplabError('E_FRR_MISSING', `FRR is not installed: ${bin} not found`, { hint: FRR_HINT });
+      }
+    }
+    if (!(await onPath('vtysh'))) throw new BgplabError('E_FRR_MISSING', 'FRR is not installed: vtysh not found on PATH', { hint: FRR_HINT });
+    if (!(await onPath('ip'))) {
+      throw new BgplabError('E_TOOL_MISSING', 'ip (iproute2) is not installed', { hint: 'apt-get install -y iproute2 (or run `make setup`)' });
+    }
+  }
+
+  /** The distribution's frr user (daemons drop privileges to it); null → run daemons as root. */
+  private async daemonUser(): Promise<{ user: string; group: string; uid: number; gid: number } | null> {
+    if (this.frrUser !== undefined) return this.frrUser;
+    this.frrUser = null;
+    try {
+      const pw = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.startsWith('frr:'));
+      const gr = (await readFile('/etc/group', 'utf8')).split('\n').find((l) => l.startsWith('frr:'));
+      if (pw && gr) this.frrUser = { user: 'frr', group: 'frr', uid: Number(pw.split(':')[2]), gid: Number(gr.split(':')[2]) };
+    } catch {
+      /* no passwd: root */
+    }
+    return this.frrUser;
+  }
+
+  // ---------------------------------------------------------------- deploy
+
+  async deploy(dir: string, opts: DeployOptions = {}): Promise<void> {
+    const progress = opts.onProgress ?? (() => {});
+    await this.preflight();
+    const plan = await loadTopology(await findTopologyFile(dir));
+    const lab = plan.name;
+    assertLabName(lab);
+    await this.assertNotUp(plan);
+    const runs = await this.prepareRuns(plan);
+
+    const state: LabState = {
+      version: 1,
+      name: lab,
+      runtime: 'netns',
+      phase: 'deploying',
+      dir: plan.dir,
+      topology: plan.file,
+      createdAt: new Date().toISOString(),
+      pid: process.pid,
+      nodes: runs.map((r) => ({ name: r.node.name, ns: r.ns, daemons: r.daemons.daemons, interfaces: r.node.interfaces })),
+    };
+    // first, so that `bgplab down` finds everything even if we die half-way
+    await writeState(state);
+    try {
+      progress(`${runs.length} nodes: writing FRR files`);
+      await this.writeNodeFiles(runs);
+      progress(`${runs.length} namespaces`);
+      await ipBatch(runs.map((r) => `netns add ${r.ns}`));
+      progress('sysctls');
+      await this.applySysctls(runs);
+      progress(`${plan.links.length} links`);
+      await this.createLinks(plan);
+      progress('links up, exec, FRR daemons');
+      let started = 0;
+      await mapLimit(runs, this.concurrency, async (r) => {
+        await this.bringUpNode(lab, r);
+        started++;
+        if (started % 25 === 0 && started < runs.length) progress(`FRR started on ${started}/${runs.length} nodes`);
+      });
+      progress('daemons reading their config');
+      await this.awaitConfigRead(lab, runs);
+      state.phase = 'up';
+      await writeState(state);
+    } catch (e) {
+      progress('deploy failed: cleaning up');
+      await this.destroy(lab).catch(() => {});
+      if (isBgplabError(e)) {
+        throw new BgplabError(e.code, e.message, {
+          hint: e.hint ?? `nothing was left behind (if something was: bgplab down ${lab})`,
+          details: e.details,
+          cause: e,
+        });
+      }
+      throw e;
+    }
+  }
+
+  private async assertNotUp(plan: DeployPlan): Promise<void> {
+    const lab = plan.name;
+    const st = await readState(lab);
+    const present = new Set(await listNetns());
+    const clash = plan.nodes.map((n) => nsName(lab, n.name)).filter((n) => present.has(n));
+    if (st || clash.length) {
+      throw new BgplabError('E_LAB_UP', `lab "${lab}" is already up${st ? ` (${st.runtime}, from ${st.dir})` : ` (namespaces ${clash.slice(0, 3).join(', ')}${clash.length > 3 ? ', ...' : ''})`}`, {
+        hint: `take it down first: bgplab down ${lab}`,
+      });
+    }
+  }
+
+  /** Read and check every node's FRR files before anything is created. */
+  private async prepareRuns(plan: DeployPlan): Promise<NodeRun[]> {
+    const problems: string[] = [];
+    const binCache = new Map<string, boolean>();
+    const hasBin = async (d: string) => {
+      if (!binCache.has(d)) binCache.set(d, await exists(`${FRR_DIR}/${d}`));
+      return binCache.get(d)!;
+    };
+    await hasBin('mgmtd');
+    const runs: NodeRun[] = [];
+    for (const node of plan.nodes) {
+      const ns = nsName(plan.name, node.name);
+      const dir = nodeStateDir(plan.name, node.name);
+      let daemons: DaemonsFile = { daemons: [], options: {} };
+      const conf = node.frrFiles['frr.conf'];
+      if (conf) {
+        if (!(await exists(conf))) problems.push(`node ${node.name}: ${conf} (bound to /etc/frr/frr.conf) does not exist`);
+        const dfile = node.frrFiles['daemons'];
+        let dtext: string | undefined;
+        if (dfile) {
+          try {
+            dtext = await readFile(dfile, 'utf8');
+          } catch {
+            problems.push(`node ${node.name}: ${dfile} (bound to /etc/frr/daemons) cannot be read`);
+          }
+        }
+        daemons = parseDaemonsFile(dtext, (d) => d !== 'mgmtd' || binCache.get('mgmtd') === true);
+        for (const d of daemons.daemons) {
+          if (!(await hasBin(d))) problems.push(`node ${node.name}: daemon ${d} is enabled but ${FRR_DIR}/${d} is not installed`);
+        }
+      }
+      runs.push({ node, ns, dir, daemons });
+    }
+    if (problems.length) {
+      throw new BgplabError('E_ARTIFACTS', `cannot deploy ${plan.file}`, {
+        details: problems,
+        hint: 'run `bgplab generate` again, or install the missing FRR daemons',
+      });
+    }
+    return runs;
+  }
+
+  private async writeNodeFiles(runs: NodeRun[]): Promise<void> {
+    const user = await this.daemonUser();
+    await mapLimit(runs, 64, async (r) => {
+      await mkdir(r.dir, { recursive: true, mode: 0o755 });
+      const files = r.node.frrFiles;
+      for (const [name, src] of Object.entries(files)) {
+        const text = await readFile(src, 'utf8');
+        await writeFile(join(r.dir, name), name === 'frr.conf' ? withEndMarker(text) : text, { mode: 0o640 });
+        if (user) await chown(join(r.dir, name), user.uid, user.gid);
+      }
+      if (r.node.sysctls.length) {
+        await writeFile(join(r.dir, 'sysctl.conf'), r.node.sysctls.map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+      }
+      if (user) await chown(r.dir, user.uid, user.gid);
+    });
+  }
+
+  private async applySysctls(runs: NodeRun[]): Promise<void> {
+    const lines = runs.filter((r) => r.node.sysctls.length).map((r) => `netns exec ${r.ns} sysctl -q -p ${join(r.dir, 'sysctl.conf')}`);
+    if (!lines.length) return;
+    // each line forks inside ip (no node-side spawn per namespace); shards run in parallel
+    await Promise.all(chunk(lines, Math.max(1, Math.min(this.concurrency, availableParallelism()))).map((c) => ipBatch(c)));
+  }
+
+  private async createLinks(plan: DeployPlan): Promise<void> {
+    const lines = plan.links.map((l) => {
+      const mtu = l.mtu ?? DEFAULT_MTU;
+      return `link add ${l.a.ifname} netns ${nsName(plan.name, l.a.node)} mtu ${mtu} type veth peer name ${l.b.ifname} netns ${nsName(plan.name, l.b.node)} mtu ${mtu}`;
+    });
+    if (!lines.length) return;
+    try {
+      await ipBatch(lines);
+    } catch (e) {
+      // "Command failed -:N" names the link
+      const m = isBgplabError(e) ? /Command failed -:(\d+)/.exec(e.details.join('\n')) : null;
+      const link = m ? plan.links[Number(m[1]) - 1] : undefined;
+      if (link && isBgplabError(e)) {
+        throw new BgplabError('E_LINK', `cannot create link ${link.a.node}:${link.a.ifname} <-> ${link.b.node}:${link.b.ifname}`, {
+          details: e.details,
+          cause: e,
+        });
+      }
+      throw e;
+    }
+  }
+
+  private async bringUpNode(lab: string, r: NodeRun): Promise<void> {
+    const up = ['link set dev lo up', ...r.node.interfaces.map((i) => `link set dev ${i} up`)];
+    await run('ip', ['-n', r.ns, '-batch', '-'], { input: up.join('\n') + '\n' });
+    for (const argv of r.node.exec) {
+      const res = await run('ip', ['netns', 'exec', r.ns, ...argv], { check: false, timeoutMs: 30_000, env: r.node.env });
+      if (res.exitCode !== 0) {
+        throw new BgplabError('E_EXEC', `node ${r.node.name}: exec command failed (exit ${res.exitCode}): ${argv.join(' ')}`, {
+          details: (res.stderr || res.stdout).trim().split('\n').slice(-5),
+          hint: /Unknown device type/.test(res.stderr)
+            ? 'this kernel lacks that interface type (e.g. CONFIG_DUMMY): the topology asks for something the kernel cannot do'
+            : 'commands from the topology\'s `exec:` run inside the node, split on whitespace, without a shell',
+        });
+      }
+    }
+    await this.startDaemons(lab, r.node.name, r.ns, r.dir, r.daemons, r.daemons.daemons);
+  }
+
+  /** zebra (and mgmtd) first: the others connect to it at start; then the rest at once. */
+  private async startDaemons(lab: string, node: string, ns: string, dir: string, file: DaemonsFile, which: string[]): Promise<void> {
+    const first: string[] = which.filter((d) => d === 'zebra' || d === 'mgmtd');
+    const rest = which.filter((d) => !first.includes(d));
+    for (const d of first) await this.startDaemon(lab, node, ns, dir, file, d);
+    await Promise.all(rest.map((d) => this.startDaemon(lab, node, ns, dir, file, d)));
+  }
+
+  private async startDaemon(lab: string, node: string, ns: string, dir: string, file: DaemonsFile, daemon: string): Promise<void> {
+    const paths = nodePaths(dir);
+    const user = await this.daemonUser();
+    const args = daemonArgs(daemon, paths, file, user ? undefined : { user: 'root', group: 'root' });
+    // the daemon's own stdout/stderr before it daemonizes (option errors, early crashes)
+    const out = { file: join(dir, `${daemon}.out`), append: true } as const;
+    const r = await execa('ip', ['netns', 'exec', ns, `${FRR_DIR}/${daemon}`, ...args], {
+      reject: false,
+      stdin: 'ignore',
+      stdout: out,
+      stderr: out,
+      timeout: 30_000,
+    });
+    if (r.exitCode !== 0 || r.failed) {
+      throw new BgplabError('E_DAEMON_DIED', `node ${node}: ${daemon} failed to start (exit ${r.exitCode ?? r.signal ?? '?'})`, {
+        details: await this.daemonTail(lab, node, daemon),
+        hint: `its log: ${paths.log(daemon)} (removed with the lab)`,
+      });
+    }
+  }
+
+  /** The tail of a daemon's startup output and log, for error messages. */
+  async daemonTail(lab: string, node: string, daemon: string, n = 12): Promise<string[]> {
+    const dir = nodeStateDir(lab, node);
+    const out = await readFile(join(dir, `${daemon}.out`), 'utf8').catch(() => '');
+    const log = await readFile(join(dir, `${daemon}.log`), 'utf8').catch(() => '');
+    const lines = [...logTail(out, n), ...logTail(log, n)].slice(-n);
+    return lines.length ? lines.map((l) => `${node}/${daemon}: ${l}`) : [`${node}/${daemon}: (no output)`];
+  }
+
+  /**
+   * Poll the daemons' logs until every daemon has read its whole config (the end marker),
+   * then fail on lines no daemon accepted, or on a daemon that died meanwhile.
+   */
+  private async awaitConfigRead(lab: string, runs: NodeRun[]): Promise<void> {
+    type Pending = { r: NodeRun; daemon: string; scan?: DaemonLogScan };
+    const all: Pending[] = runs.flatMap((r) => (r.node.frrFiles['frr.conf'] ? r.daemons.daemons.map((daemon) => ({ r, daemon })) : []));
+    let pending = all;
+    const deadline = Date.now() + CONFIG_READ_TIMEOUT_MS;
+    for (;;) {
+      await Promise.all(
+        pending.map(async (p) => {
+          const log = await readFile(nodePaths(p.r.dir).log(p.daemon), 'utf8').catch(() => '');
+          p.scan = scanDaemonLog(log);
+        }),
+      );
+      pending = pending.filter((p) => !p.scan?.done);
+      if (!pending.length) break;
+      // a daemon that died will never reach the marker
+      for (const p of pending) {
+        const pid = await readPidFile(nodePaths(p.r.dir).pid(p.daemon));
+        if (pid !== undefined && !(await isAlive(pid))) {
+          throw new BgplabError('E_DAEMON_DIED', `node ${p.r.node.name}: ${p.daemon} died at start`, {
+            details: await this.daemonTail(lab, p.r.node.name, p.daemon),
+          });
+        }
+      }
+      if (Date.now() > deadline) {
+        const p = pending[0]!;
+        throw new BgplabError('E_DAEMON_STUCK', `node ${p.r.node.name}: ${p.daemon} did not finish reading its config in ${CONFIG_READ_TIMEOUT_MS / 1000} s`, {
+          details: await this.daemonTail(lab, p.r.node.name, p.daemon),
+        });
+      }
+      await sleep(15);
+    }
+    const details: string[] = [];
+    for (const r of runs) {
+      const scans: Record<string, DaemonLogScan> = {};
+      for (const p of all) if (p.r === r && p.scan) scans[p.daemon] = p.scan;
+      for (const err of configErrors(scans)) {
+        const why = [...new Set(Object.values(err.messages))].join(' / ');
+        details.push(`${r.node.name}: ${r.node.frrFiles['frr.conf']}:${err.line}: ${err.text}   (${why}; rejected by ${Object.keys(err.messages).join(', ')})`);
+      }
+    }
+    if (details.length) {
+      const nodes = [...new Set(details.map((d) => d.split(':')[0]))];
+      throw new BgplabError('E_FRR_CONFIG', `FRR rejected configuration lines on ${nodes.join(', ')}: no running daemon accepted them`, {
+        details: details.slice(0, 20).concat(details.length > 20 ? [`... and ${details.length - 20} more`] : []),
+        hint: 'fix the lab file (or the frr.conf) and run up again; a line for a daemon that is not enabled in the daemons file also lands here. Nothing was left behind.',
+      });
+    }
+    // daemons that died after reading their config
+    for (const p of all) {
+      const pid = await readPidFile(nodePaths(p.r.dir).pid(p.daemon));
+      if (pid === undefined || !(await isAlive(pid))) {
+        throw new BgplabError('E_DAEMON_DIED', `node ${p.r.node.name}: ${p.daemon} died at start`, {
+          details: await this.daemonTail(lab, p.r.node.name, p.daemon),
+        });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- destroy
+
+  /**
+   * Remove everything of a lab: its processes (found by namespace membership, and by pid
+   * file for daemons whose namespace is already gone), namespaces (and with them veths,
+   * qdiscs, nftables), state directory. Idempotent.
+   */
+  async destroy(lab: string): Promise<void> {
+    assertLabName(lab);
+    const st = await readState(lab);
+    const known = new Set((st?.nodes ?? []).map((n) => n.ns ?? nsName(lab, n.name)));
+    // orphans by prefix, minus namespaces that belong to another lab whose name shares it
+    const others = new Set((await listStates()).filter((s) => s.name !== lab).flatMap((s) => s.nodes.map((n) => n.ns ?? nsName(s.name, n.name))));
+    const prefix = nsName(lab, '');
+    for (const ns of await listNetns()) if (ns.startsWith(prefix) && !others.has(ns)) known.add(ns);
+    const present: string[] = [];
+    const inodes = new Set<number>();
+    for (const ns of known) {
+      const ino = await netnsInode(ns);
+      if (ino !== undefined) {
+        present.push(ns);
+        inodes.add(ino);
+      }
+    }
+    const pids = new Set(await pidsInNamespaces(inodes));
+    for (const pid of await this.labPidFiles(lab)) pids.add(pid);
+    await terminate([...pids]);
+    if (present.length) await ipBatch(present.map((ns) => `netns del ${ns}`), { force: true });
+    const left = (await listNetns()).filter((n) => present.includes(n));
+    if (left.length) {
+      throw new BgplabError('E_DOWN', `could not delete namespaces: ${left.join(', ')}`, { hint: `ip netns del ${left[0]}` });
+    }
+    await removeLabState(lab);
+  }
+
+  /** Live daemons from the lab's pid files whose command line names this lab's directory. */
+  private async labPidFiles(lab: string): Promise<number[]> {
+    const base = labStateDir(lab);
+    let nodes: string[];
+    try {
+      nodes = await readdir(base);
+    } catch {
+      return [];
+    }
+    const out: number[] = [];
+    for (const n of nodes) {
+      let files: string[];
+      try {
+        files = (await readdir(join(base, n))).filter((f) => f.endsWith('.pid'));
+      } catch {
+        continue;
+      }
+      for (const f of files) {
+        const pid = await readPidFile(join(base, n, f));
+        if (pid === undefined || !(await isAlive(pid))) continue;
+        // guard against pid reuse: only a process started with this node's socket dir
+        if ((await cmdline(pid)).includes(join(base, n))) out.push(pid);
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- operate
+
+  private async requireNode(lab: string, node: string): Promise<{ st: LabState; ns: string; dir: string }> {
+    assertLabName(lab);
+    const st = await readState(lab);
+    if (!st) throw new BgplabError('E_NO_LAB', `lab "${lab}" is not up`, { hint: 'bgplab ls shows the running labs' });
+    const n = st.nodes.find((x) => x.name === node);
+    if (!n) {
+      throw new BgplabError('E_NO_NODE', `lab "${lab}" has no node "${node}"`, {
+        hint: `nodes: ${st.nodes.map((x) => x.name).join(', ')}`,
+      });
+    }
+    const ns = n.ns ?? nsName(lab, node);
+    if ((await netnsInode(ns)) === undefined) {
+      throw new BgplabError('E_NO_NODE', `node ${node} of lab "${lab}": namespace ${ns} is missing`, { hint: `bgplab down ${lab} && bgplab up` });
+    }
+    return { st, ns, dir: nodeStateDir(lab, node) };
+  }
+
+  /** Run argv inside the node's namespace (with its own /sys, via ip netns exec). */
+  async exec(lab: string, node: string, argv: readonly string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    const { ns } = await this.requireNode(lab, node);
+    if (!argv.length) throw new BgplabError('E_USAGE', 'exec needs a command');
+    return run('ip', ['netns', 'exec', ns, ...argv], { check: false, timeoutMs: opts.timeoutMs });
+  }
+
+  /** argv for vtysh bound to one node's daemons (also used for interactive vtysh). */
+  vtyshArgv(lab: string, node: string, commands: readonly string[] = []): string[] {
+    const dir = nodeStateDir(lab, node);
+    // --config_dir: `write memory` writes the node's copy, never the host's /etc/frr
+    return ['--vty_socket', dir, '--config_dir', dir, ...commands.flatMap((c) => ['-c', c])];
+  }
+
+  /**
+   * Run vtysh commands on one node; stdout of all of them, concatenated. Throws
+   * E_VTYSH when vtysh fails (e.g. "bgpd is not running").
+   */
+  async vtysh(lab: string, node: string, commands: readonly string[]): Promise<string> {
+    await this.requireNode(lab, node);
+    const r = await run('vtysh', this.vtyshArgv(lab, node, commands), { check: false, timeoutMs: 30_000 });
+    if (r.exitCode !== 0) {
+      throw new BgplabError('E_VTYSH', `vtysh on ${node}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? `exit ${r.exitCode}`}`, {
+        details: (r.stderr || r.stdout).trim().split('\n').slice(0, 10),
+      });
+    }
+    return r.stdout;
+  }
+
+  /** Interactive: inherit the terminal. Returns the exit code. */
+  async execInteractive(lab: string, node: string, argv: readonly string[]): Promise<number> {
+    const { ns } = await this.requireNode(lab, node);
+    const r = await execa('ip', ['netns', 'exec', ns, ...argv], { stdio: 'inherit', reject: false });
+    return r.exitCode ?? 1;
+  }
+
+  async vtyshInteractive(lab: string, node: string): Promise<number> {
+    await this.requireNode(lab, node);
+    const r = await execa('vtysh', this.vtyshArgv(lab, node), { stdio: 'inherit', reject: false });
+    return r.exitCode ?? 1;
+  }
+
+  private async requireInterface(lab: string, node: string, ifname: string): Promise<string> {
+    const { st, ns } = await this.requireNode(lab, node);
+    if (!IFNAME_RE.test(ifname)) throw new BgplabError('E_IFACE_MISSING', `"${ifname}" is not an interface name`);
+    const r = await run('ip', ['-n', ns, 'link', 'show', 'dev', ifname], { check: false });
+    if (r.exitCode !== 0) {
+      const ifs = st.nodes.find((n) => n.name === node)?.interfaces ?? [];
+      throw new BgplabError('E_IFACE_MISSING', `node ${node} has no interface ${ifname}`, {
+        hint: ifs.length ? `its fabric interfaces: ${ifs.join(', ')}` : `see: bgplab exec ${node} -- ip link`,
+      });
+    }
+    return ns;
+  }
+
+  /** ip link set down/up on one end; with veth the other end loses carrier too. */
+  async setLink(lab: string, node: string, ifname: string, up: boolean): Promise<void> {
+    const ns = await this.requireInterface(lab, node, ifname);
+    await run('ip', ['-n', ns, 'link', 'set', 'dev', ifname, up ? 'up' : 'down']);
+  }
+
+  /**
+   * netem on egress of node:ifname. Kernels without sch_netem (CONFIG_NET_SCH_NETEM unset,
+   * as on some CI VMs) get loss through an nftables netdev egress hook instead; delay then
+   * cannot be emulated and throws E_UNSUPPORTED. null removes both kinds.
+   */
+  async impairLink(lab: string, node: string, ifname: string, impairment: Impairment | null): Promise<void> {
+    const ns = await this.requireInterface(lab, node, ifname);
+    const table = `bgplab_${ifname.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    if (impairment === null) {
+      await run('tc', ['-n', ns, 'qdisc', 'del', 'dev', ifname, 'root'], { check: false });
+      await run('ip', ['netns', 'exec', ns, 'nft', 'delete', 'table', 'netdev', table], { check: false });
+      return;
+    }
+    const loss = impairment.lossPct ?? 0;
+    const delay = impairment.delayMs ?? 0;
+    if (!(loss >= 0 && loss <= 100) || !(delay >= 0)) {
+      throw new BgplabError('E_USAGE', `bad impairment ${JSON.stringify(impairment)}: loss 0..100 %, delay >= 0 ms`);
+    }
+    const netem = ['-n', ns, 'qdisc', 'replace', 'dev', ifname, 'root', 'netem', 'limit', '100000'];
+    if (delay > 0) netem.push('delay', `${delay}ms`);
+    if (loss > 0) netem.push('loss', `${loss}%`);
+    const r = await run('tc', netem, { check: false });
+    if (r.exitCode === 0) return;
+    if (!/qdisc kind is unknown|Unknown qdisc|No such file/i.test(r.stderr)) {
+      throw new BgplabError('E_IMPAIR', `tc netem on ${node}:${ifname} failed`, { details: r.stderr.trim().split('\n') });
+    }
+    if (delay > 0) {
+      throw new BgplabError('E_UNSUPPORTED', `cannot add delay on ${node}:${ifname}: this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM)`, {
+        hint: 'loss (0-100 %) still works here, through nftables; delay needs sch_netem',
+      });
+    }
+    const rule = loss >= 100 ? 'drop' : `numgen random mod 100 < ${Math.round(loss)} drop`;
+    // "table X; delete table X; table X {...}": replace atomically whether or not it existed
+    const script = [
+      `table netdev ${table}`,
+      `delete table netdev ${table}`,
+      `table netdev ${table} {`,
+      `  chain egress { type filter hook egress device "${ifname}" priority 0; policy accept; ${loss > 0 ? rule : ''} }`,
+      `}`,
+    ].join('\n');
+    const n = await run('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { check: false, input: script + '\n' });
+    if (n.exitCode !== 0) {
+      throw new BgplabError('E_IMPAIR', `cannot impair ${node}:${ifname}: no netem qdisc and nftables failed`, {
+        details: n.stderr.trim().split('\n'),
+      });
+    }
+  }
+
+  /**
+   * Stop a node's FRR daemons with SIGTERM (a clean stop: zebra withdraws its kernel
+   * routes, bgpd sends a Cease, so neighbors drop the sessions at once). Links stay up.
+   */
+  async stopRouting(lab: string, node: string): Promise<void> {
+    const { st, dir } = await this.requireNode(lab, node);
+    const daemons = st.nodes.find((n) => n.name === node)?.daemons ?? [];
+    const pids: number[] = [];
+    for (const d of daemons) {
+      const pid = await readPidFile(nodePaths(dir).pid(d));
+      if (pid !== undefined && (await isAlive(pid)) && (await cmdline(pid)).includes(dir)) pids.push(pid);
+    }
+    await terminate(pids);
+  }
+
+  /** Start the node's daemons that are not running (same config as at deploy). */
+  async startRouting(lab: string, node: string): Promise<void> {
+    const { st, ns, dir } = await this.requireNode(lab, node);
+    const daemons = st.nodes.find((n) => n.name === node)?.daemons ?? [];
+    const dtext = await readFile(join(dir, 'daemons'), 'utf8').catch(() => undefined);
+    const file = parseDaemonsFile(dtext);
+    const health = await this.daemonHealth(lab, node, daemons);
+    const down = health.filter((h) => !h.running).map((h) => h.daemon);
+    await this.startDaemons(lab, node, ns, dir, file, down);
+  }
+
+  async daemonHealth(lab: string, node: string, daemons: readonly string[]): Promise<DaemonHealth[]> {
+    const dir = nodeStateDir(lab, node);
+    return Promise.all(
+      daemons.map(async (d) => {
+        const pid = await readPidFile(nodePaths(dir).pid(d));
+        const running = pid !== undefined && (await isAlive(pid)) && (await cmdline(pid)).includes(dir);
+        return { daemon: d, running, ...(pid !== undefined && running ? { pid } : {}) };
+      }),
+    );
+  }
+
+  async list(): Promise<RunningLab[]> {
+    const out: RunningLab[] = [];
+    for (const st of await listStates()) {
+      if (st.runtime !== 'netns') continue;
+      const nodes = await Promise.all(st.nodes.map(async (n) => ({ name: n.name, daemons: await this.daemonHealth(st.name, n.name, n.daemons) })));
+      out.push({ name: st.name, runtime: 'netns', dir: st.dir, nodes });
+    }
+    return out;
+  }
+
+  /** Namespaces named like a containerlab node (clab-*) that no lab state claims. */
+  async orphanNamespaces(): Promise<string[]> {
+    const claimed = new Set((await listStates()).flatMap((s) => s.nodes.map((n) => n.ns ?? nsName(s.name, n.name))));
+    return (await listNetns()).filter((n) => n.startsWith('clab-') && !claimed.has(n));
+  }
+
+  /** What of a lab is still on the machine: namespaces, processes, mounts (for tests and `down`). */
+  async leftovers(lab: string): Promise<{ namespaces: string[]; pids: number[]; mounts: string[]; stateDir: boolean }> {
+    const prefix = nsName(lab, '');
+    const namespaces = (await listNetns()).filter((n) => n.startsWith(prefix));
+    const inodes = new Set<number>();
+    for (const ns of namespaces) {
+      const i = await netnsInode(ns);
+      if (i !== undefined) inodes.add(i);
+    }
+    const pids = [...new Set([...(await pidsInNamespaces(inodes)), ...(await this.labPidFiles(lab))])];
+    const mounts = [...(await mountsMatching(`${NETNS_DIR}/${prefix}`)), ...(await mountsMatching(labStateDir(lab)))];
+    return { namespaces, pids, mounts, stateDir: await exists(labStateDir(lab)) };
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function onPath(bin: string): Promise<boolean> {
+  for (const d of (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    if (d && (await exists(join(d, bin)))) return true;
+  }
+  return false;
+}
+
+/** One `ip -batch -` process for many commands; stops at the first failure unless force. */
+async function ipBatch(lines: readonly string[], opts: { force?: boolean } = {}): Promise<void> {
+  if (!lines.length) return;
+  const args = opts.force ? ['-force', '-batch', '-'] : ['-batch', '-'];
+  const r = await run('ip', args, { check: false, input: lines.join('\n') + '\n' });
+  if (r.exitCode !== 0 && !opts.force) {
+    throw new BgplabError('E_IP', `ip -batch failed: ${r.stderr.trim().split('\n')[0] ?? ''}`, {
+      details: r.stderr.trim().split('\n').slice(-8),
+    });
+  }
+}
+
+/** Health of all nodes of one lab in one call (status). */
+export async function settledHealth(rt: NetnsRuntime, st: LabState): Promise<RunningLab['nodes']> {
+  const res = await settleLimit(st.nodes, 32, async (n) => ({ name: n.name, daemons: await rt.daemonHealth(st.name, n.name, n.daemons) }));
+  return res.map((r, i) => (r.status === 'fulfilled' ? r.value : { name: st.nodes[i]!.name, daemons: [] }));
+}
