@@ -30,7 +30,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { BgplabError, isBgplabError } from '../util/errors.js';
 import { run } from '../util/process.js';
-import { chunk, mapLimit, settleLimit, sleep } from './netns-pool.js';
+import { chunk, mapLimit, sleep } from './netns-pool.js';
 import {
   configErrors,
   daemonArgs,
@@ -103,11 +103,7 @@ export class NetnsRuntime implements Runtime {
 
   /** Root and FRR present; throws the user errors with hints. */
   async preflight(): Promise<void> {
-    if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-      throw new BgplabError('E_NOT_ROOT', 'the netns runtime needs root: it creates network namespaces and starts FRR daemons', {
-        hint: 'run it with sudo (sudo bgplab ...), or use --runtime clab with Docker',
-      });
-    }
+    await this.preflightDown();
     for (const bin of [`${FRR_DIR}/zebra`, `${FRR_DIR}/bgpd`]) {
       try {
         await access(bin, constants.X_OK);
@@ -118,6 +114,15 @@ export class NetnsRuntime implements Runtime {
     if (!(await onPath('vtysh'))) throw new BgplabError('E_FRR_MISSING', 'FRR is not installed: vtysh not found on PATH', { hint: FRR_HINT });
     if (!(await onPath('ip'))) {
       throw new BgplabError('E_TOOL_MISSING', 'ip (iproute2) is not installed', { hint: 'apt-get install -y iproute2 (or run `make setup`)' });
+    }
+  }
+
+  /** Root: namespaces, daemons and their cleanup all need it. */
+  async preflightDown(): Promise<void> {
+    if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+      throw new BgplabError('E_NOT_ROOT', 'the netns runtime needs root: it creates network namespaces and starts FRR daemons', {
+        hint: 'run it with sudo (sudo bgplab ...), or use --runtime clab with Docker',
+      });
     }
   }
 
@@ -419,6 +424,7 @@ export class NetnsRuntime implements Runtime {
    */
   async destroy(lab: string): Promise<void> {
     assertLabName(lab);
+    await this.preflightDown();
     const st = await readState(lab);
     const known = new Set((st?.nodes ?? []).map((n) => n.ns ?? nsName(lab, n.name)));
     // orphans by prefix, minus namespaces that belong to another lab whose name shares it
@@ -694,10 +700,4 @@ async function ipBatch(lines: readonly string[], opts: { force?: boolean } = {})
       details: r.stderr.trim().split('\n').slice(-8),
     });
   }
-}
-
-/** Health of all nodes of one lab in one call (status). */
-export async function settledHealth(rt: NetnsRuntime, st: LabState): Promise<RunningLab['nodes']> {
-  const res = await settleLimit(st.nodes, 32, async (n) => ({ name: n.name, daemons: await rt.daemonHealth(st.name, n.name, n.daemons) }));
-  return res.map((r, i) => (r.status === 'fulfilled' ? r.value : { name: st.nodes[i]!.name, daemons: [] }));
 }
