@@ -60,6 +60,11 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
   L.push('frr defaults datacenter');
   L.push(`hostname ${n.name}`);
   L.push('service integrated-vtysh-config');
+  // Routes with inline next hops instead of kernel nexthop objects. Measured with FRR 8.4 on
+  // kernel 6.18: after a link flaps (down 0.3-3 s, then up), a spine's kernel route keeps only
+  // one of its two next hops while zebra reports both installed (3 of 3 flaps; FRRouting/frr
+  // PR 14080 fixes it upstream). Inline next hops: 0 of 3.
+  L.push('no zebra nexthop kernel enable');
   L.push('!');
   L.push('interface lo');
   L.push(` ip address ${n.loopback}/32`);
