@@ -156,7 +156,8 @@ export async function bringUp(o: UpOptions, print: (line: string) => void = (l) 
   }
   const lab = ctx.lab!;
   const wait = ctx.wait!;
-  print(formatSessionTable(wait.nodes.flatMap((n) => n.sessions)));
+  const fresh = await ctx.waiter!.refresh();
+  print(formatSessionTable(fresh.nodes.flatMap((n) => n.sessions)));
   print(
     chalk.dim(
       `${formatTimings(timings)}  (after deploy: sessions Established at ${wait.sessionsMs} ms, every loopback route at ${wait.routesMs} ms, ${wait.rounds} poll rounds)`,

@@ -266,6 +266,21 @@ export class LabWaiter {
     };
   }
 
+  /**
+   * Poll every node once more (converged nodes are not re-polled while waiting, so their
+   * uptimes and prefix counts are from when they converged): fresh data for a table.
+   */
+  async refresh(goal: WaitGoal = 'routes'): Promise<WaitResult> {
+    const obs = await mapLimit(
+      this.lab.nodes.map((n) => n.name),
+      this.opts.concurrency ?? 16,
+      (n) => observeNode(this.runtime, this.lab, n),
+    );
+    for (const o of obs) this.latest.set(o.node, o);
+    const done = goal === 'sessions' ? sessionsDone : routesDone;
+    return this.result(goal, obs.every(done));
+  }
+
   /** Poll until the goal is met (ok) or timeoutMs passes (not ok). Never throws on timeout. */
   async until(goal: WaitGoal, timeoutMs: number): Promise<WaitResult> {
     const deadline = performance.now() + timeoutMs;

@@ -19,6 +19,8 @@ export interface NodeState {
   /** daemons started for the node, zebra first */
   daemons: string[];
   interfaces: string[];
+  /** where each fabric interface leads (veth peer) */
+  links?: { ifname: string; peer: string; peerIfname: string }[];
 }
 
 export interface LabState {

@@ -160,7 +160,16 @@ export class NetnsRuntime implements Runtime {
       topology: plan.file,
       createdAt: new Date().toISOString(),
       pid: process.pid,
-      nodes: runs.map((r) => ({ name: r.node.name, ns: r.ns, daemons: r.daemons.daemons, interfaces: r.node.interfaces })),
+      nodes: runs.map((r) => ({
+        name: r.node.name,
+        ns: r.ns,
+        daemons: r.daemons.daemons,
+        interfaces: r.node.interfaces,
+        links: plan.links.flatMap((l) => [
+          ...(l.a.node === r.node.name ? [{ ifname: l.a.ifname, peer: l.b.node, peerIfname: l.b.ifname }] : []),
+          ...(l.b.node === r.node.name ? [{ ifname: l.b.ifname, peer: l.a.node, peerIfname: l.a.ifname }] : []),
+        ]),
+      })),
     };
     // first, so that `bgplab down` finds everything even if we die half-way
     await writeState(state);
@@ -559,16 +568,23 @@ export class NetnsRuntime implements Runtime {
   }
 
   /**
-   * netem on egress of node:ifname. Kernels without sch_netem (CONFIG_NET_SCH_NETEM unset,
-   * as on some CI VMs) get loss through an nftables netdev egress hook instead; delay then
-   * cannot be emulated and throws E_UNSUPPORTED. null removes both kinds.
+   * Impair what node:ifname sends: netem on its egress. Kernels without sch_netem
+   * (CONFIG_NET_SCH_NETEM unset, as on this CI VM) get loss from nftables instead, applied
+   * where a veth delivers it: a netdev ingress chain on the PEER's interface. Drops there
+   * are silent, like netem's. Measured on 6.18 why not elsewhere: in a netdev egress chain
+   * `numgen random` drops are counted but packets still arrive (0 % loss); in inet
+   * postrouting the sender gets EPERM from sendmsg, so ping counts errors, not loss.
+   * Delay cannot be emulated without netem: E_UNSUPPORTED. null removes both kinds.
    */
   async impairLink(lab: string, node: string, ifname: string, impairment: Impairment | null): Promise<void> {
     const ns = await this.requireInterface(lab, node, ifname);
-    const table = `bgplab_${ifname.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    const st = (await readState(lab))!;
+    const link = st.nodes.find((n) => n.name === node)?.links?.find((l) => l.ifname === ifname);
+    const peerNs = link ? (st.nodes.find((n) => n.name === link.peer)?.ns ?? nsName(lab, link.peer)) : undefined;
+    const table = link ? `bgplab_from_${link.peerIfname.replace(/[^A-Za-z0-9_]/g, '_')}` : '';
     if (impairment === null) {
       await run('tc', ['-n', ns, 'qdisc', 'del', 'dev', ifname, 'root'], { check: false });
-      await run('ip', ['netns', 'exec', ns, 'nft', 'delete', 'table', 'netdev', table], { check: false });
+      if (peerNs) await run('ip', ['netns', 'exec', peerNs, 'nft', 'delete', 'table', 'netdev', table], { check: false });
       return;
     }
     const loss = impairment.lossPct ?? 0;
@@ -589,16 +605,22 @@ export class NetnsRuntime implements Runtime {
         hint: 'loss (0-100 %) still works here, through nftables; delay needs sch_netem',
       });
     }
+    if (!link || !peerNs) {
+      throw new BgplabError('E_IMPAIR', `cannot impair ${node}:${ifname}: no netem qdisc, and the lab state does not say where the link leads`);
+    }
     const rule = loss >= 100 ? 'drop' : `numgen random mod 100 < ${Math.round(loss)} drop`;
     // "table X; delete table X; table X {...}": replace atomically whether or not it existed
     const script = [
       `table netdev ${table}`,
       `delete table netdev ${table}`,
       `table netdev ${table} {`,
-      `  chain egress { type filter hook egress device "${ifname}" priority 0; policy accept; ${loss > 0 ? rule : ''} }`,
+      `  chain ingress {`,
+      `    type filter hook ingress device "${link.peerIfname}" priority 0; policy accept;`,
+      ...(loss > 0 ? [`    ${rule}`] : []),
+      `  }`,
       `}`,
     ].join('\n');
-    const n = await run('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { check: false, input: script + '\n' });
+    const n = await run('ip', ['netns', 'exec', peerNs, 'nft', '-f', '-'], { check: false, input: script + '\n' });
     if (n.exitCode !== 0) {
       throw new BgplabError('E_IMPAIR', `cannot impair ${node}:${ifname}: no netem qdisc and nftables failed`, {
         details: n.stderr.trim().split('\n'),
