@@ -1,0 +1,508 @@
+/**
+ * The containerlab runtime: FRR nodes are Docker containers.
+ *
+ * Deploy and destroy go through the `containerlab` binary (execa, argument arrays):
+ *   containerlab deploy  -t <dir>/<lab>.clab.yml --reconfigure
+ *   containerlab destroy -t <topology> --cleanup
+ * When containerlab is not installed, bgplab's own Docker deployer (docker-deploy.ts —
+ * not containerlab, and it says so) creates the same containers with the same names and
+ * labels. Everything after deploy goes through the Docker API (dockerode) on the
+ * containers labelled `containerlab=<lab>` / `clab-node-name=<node>`, whichever made them:
+ * exec, vtysh, link down/up (`ip link` inside the node), impairment (`tc netem`, or an
+ * nftables egress drop where the kernel has no sch_netem), and stop/start of the FRR
+ * daemons inside the node (`frrinit.sh stop|start`: the container and its links stay).
+ *
+ * Host footprint: nodes run with `network-mode: none` and `mgmt.skip-when-unused`, so
+ * containerlab creates no management bridge, no host routes, no iptables rules and no
+ * /etc/hosts entries. What containerlab itself still writes: the lab directory
+ * `clab-<lab>/` next to the topology, and /etc/ssh/ssh_config.d/clab-<lab>.conf
+ * (removed again by destroy). Its online version check is disabled (CLAB_VERSION_CHECK).
+ */
+import { access, constants, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { parse as parseYaml } from 'yaml';
+import { BgplabError, isBgplabError } from '../util/errors.js';
+import { run } from '../util/process.js';
+import {
+  containerExec,
+  docker,
+  imageExists,
+  labContainers,
+  LABEL_DEPLOYER,
+  LABEL_TOPO,
+  nodeContainer,
+  removeContainers,
+  type LabContainer,
+} from './docker.js';
+import { DEPLOYER_NAME, dockerDeploy } from './docker-deploy.js';
+import { parseDaemonsFile } from './netns-frr.js';
+import { mapLimit, sleep } from './netns-pool.js';
+import { assertLabName, readState, removeLabState, writeState, type LabState } from './netns-state.js';
+import { findTopologyFile, IFNAME_RE, loadTopology, type DeployPlan } from './topology.js';
+import type { DaemonHealth, DeployOptions, ExecResult, Impairment, RunningLab, Runtime } from './runtime.js';
+
+export const FRRINIT = '/usr/lib/frr/frrinit.sh';
+/** containerlab must not phone home (no network here, and CI must not depend on it) */
+const CLAB_ENV = { CLAB_VERSION_CHECK: 'disable' };
+const DEPLOY_TIMEOUT_MS = 10 * 60_000;
+/** How long FRR may take to come up in every node after the containers started */
+const READY_TIMEOUT_MS = 60_000;
+
+export type Deployer = 'containerlab' | 'docker';
+
+export interface ClabRuntimeOptions {
+  /** auto (default): containerlab when on PATH, else bgplab's docker deployer. Env: BGPLAB_CLAB_DEPLOYER. */
+  deployer?: 'auto' | Deployer;
+}
+
+async function onPath(bin: string): Promise<string | undefined> {
+  for (const d of (process.env['PATH'] ?? '').split(':')) {
+    if (!d) continue;
+    try {
+      await access(join(d, bin), constants.X_OK);
+      return join(d, bin);
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Why containerlab would create a management network for this topology (a Docker bridge
+ * on the host with an address, routes and iptables rules), or [] when it will not: every
+ * node must resolve to `network-mode: none` and `mgmt.skip-when-unused` must be true.
+ */
+export function managementNetworkProblems(topologyText: string): string[] {
+  const data = parseYaml(topologyText) as unknown;
+  if (!isObj(data) || !isObj(data['topology'])) return ['not a containerlab topology'];
+  const problems: string[] = [];
+  const mgmt = isObj(data['mgmt']) ? data['mgmt'] : {};
+  if (mgmt['skip-when-unused'] !== true) problems.push('mgmt.skip-when-unused is not true');
+  const topo = data['topology'];
+  const defaults = isObj(topo['defaults']) ? topo['defaults'] : {};
+  const kinds = isObj(topo['kinds']) ? topo['kinds'] : {};
+  const groups = isObj(topo['groups']) ? topo['groups'] : {};
+  const bridged: string[] = [];
+  for (const [name, raw] of Object.entries(isObj(topo['nodes']) ? topo['nodes'] : {})) {
+    const own = isObj(raw) ? raw : {};
+    const kind = String(own['kind'] ?? defaults['kind'] ?? '');
+    const group = own['group'] ?? defaults['group'];
+    let mode = '';
+    for (const l of [defaults, kinds[kind], typeof group === 'string' ? groups[group] : undefined, own]) {
+      if (isObj(l) && typeof l['network-mode'] === 'string') mode = l['network-mode'];
+    }
+    if (mode !== 'none') bridged.push(name);
+  }
+  if (bridged.length) problems.push(`nodes without network-mode: none: ${bridged.join(', ')}`);
+  return problems;
+}
+
+/** The impairment as `tc` argv (netem), or the nftables script used where netem is missing. */
+export function netemArgv(ifname: string, imp: Impairment): string[] {
+  const argv = ['tc', 'qdisc', 'replace', 'dev', ifname, 'root', 'netem', 'limit', '100000'];
+  if ((imp.delayMs ?? 0) > 0) argv.push('delay', `${imp.delayMs}ms`);
+  if ((imp.lossPct ?? 0) > 0) argv.push('loss', `${imp.lossPct}%`);
+  return argv;
+}
+
+export const nftTable = (ifname: string) => `bgplab_${ifname.replace(/[^A-Za-z0-9_]/g, '_')}`;
+
+/** An nftables netdev egress table dropping lossPct % of what leaves ifname (replaces any previous one). */
+export function nftLossScript(ifname: string, lossPct: number): string {
+  const table = nftTable(ifname);
+  const rule = lossPct >= 100 ? 'drop' : lossPct > 0 ? `numgen random mod 100 < ${Math.round(lossPct)} drop` : '';
+  return [
+    `table netdev ${table}`,
+    `delete table netdev ${table}`,
+    `table netdev ${table} {`,
+    `  chain egress { type filter hook egress device "${ifname}" priority 0; policy accept; ${rule} }`,
+    `}`,
+    '',
+  ].join('\n');
+}
+
+/** `vtysh -c 'show daemons'` output → daemon names ("zebra bgpd watchfrr staticd"). */
+export function parseShowDaemons(out: string): string[] {
+  return out.trim().split(/\s+/).filter(Boolean);
+}
+
+/** `ps -e -o pid=,comm=` output → pid by command name (first one wins). */
+export function parsePs(out: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of out.split('\n')) {
+    const t = /^\s*(\d+)\s+(\S+)/.exec(line);
+    if (t && !m.has(t[2]!)) m.set(t[2]!, Number(t[1]));
+  }
+  return m;
+}
+
+/** Docker's multiplexed log/attach stream (8-byte frame headers) → text, stdout and stderr merged. */
+export function demuxFrames(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && buf[i]! <= 2 && buf[i + 1] === 0 && buf[i + 2] === 0 && buf[i + 3] === 0) {
+    const size = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  // not multiplexed (a TTY container): the rest as is
+  if (i < buf.length) parts.push(buf.subarray(i));
+  return Buffer.concat(parts).toString('utf8');
+}
+
+export class ClabRuntime implements Runtime {
+  readonly kind = 'clab' as const;
+  private readonly deployerChoice: 'auto' | Deployer;
+  /** the deployer the last deploy used (for messages and tests) */
+  lastDeployer?: Deployer;
+
+  constructor(opts: ClabRuntimeOptions = {}) {
+    const env = process.env['BGPLAB_CLAB_DEPLOYER'];
+    this.deployerChoice = opts.deployer ?? (env === 'docker' || env === 'containerlab' ? env : 'auto');
+  }
+
+  /** Which deployer a deploy would use now, and why (one line). */
+  async deployer(): Promise<{ deployer: Deployer; reason: string }> {
+    const clab = await onPath('containerlab');
+    if (this.deployerChoice === 'containerlab') {
+      if (!clab) {
+        throw new BgplabError('E_TOOL_MISSING', 'containerlab is not installed (or not on PATH)', {
+          hint: 'make containerlab (builds it from its Go module), or unset BGPLAB_CLAB_DEPLOYER to use the docker deployer',
+        });
+      }
+      return { deployer: 'containerlab', reason: `containerlab (${clab})` };
+    }
+    if (this.deployerChoice === 'docker') return { deployer: 'docker', reason: "bgplab's docker deployer (requested; this is not containerlab)" };
+    if (clab) return { deployer: 'containerlab', reason: `containerlab (${clab})` };
+    return { deployer: 'docker', reason: "containerlab is not installed: bgplab's docker deployer creates the same containers (this is not containerlab)" };
+  }
+
+  async deploy(dir: string, opts: DeployOptions = {}): Promise<void> {
+    const progress = opts.onProgress ?? (() => {});
+    const topo = await findTopologyFile(dir);
+    const plan = await loadTopology(topo);
+    const text = await readFile(topo, 'utf8');
+    const { deployer, reason } = await this.deployer();
+    this.lastDeployer = deployer;
+    progress(`deploying with ${reason}`);
+
+    for (const image of new Set(plan.nodes.map((n) => n.image ?? ''))) {
+      if (!image) throw new BgplabError('E_TOPOLOGY', `${topo}: a node has no image`);
+      if (!(await imageExists(image))) {
+        throw new BgplabError('E_IMAGE_MISSING', `image ${image} is not on this machine (no registry is used)`, {
+          hint: image.startsWith('bgplab/frr') ? 'build it: make images (offline, debootstrap + docker import)' : `docker build or docker load ${image}`,
+        });
+      }
+    }
+    if (deployer === 'containerlab') {
+      const problems = managementNetworkProblems(text);
+      if (problems.length) {
+        throw new BgplabError('E_CLAB_MGMT', `${topo}: containerlab would create a management network on the host`, {
+          details: problems,
+          hint: 'bgplab topologies set `mgmt: {skip-when-unused: true}` and `network-mode: none` on every node; regenerate with `bgplab generate`',
+        });
+      }
+    }
+
+    // the daemons each node must run: its bound daemons file decides (zebra and staticd
+    // always; mgmtd exists only from FRR 9 on, so it is not required)
+    const daemonsOf = new Map<string, string[]>();
+    for (const n of plan.nodes) {
+      const f = n.frrFiles['daemons'];
+      const text = f ? await readFile(f, 'utf8').catch(() => undefined) : undefined;
+      daemonsOf.set(n.name, parseDaemonsFile(text, (d) => d !== 'mgmtd').daemons);
+    }
+    const state: LabState = {
+      version: 1,
+      name: plan.name,
+      runtime: 'clab',
+      phase: 'deploying',
+      dir: dirname(topo),
+      topology: topo,
+      createdAt: new Date().toISOString(),
+      pid: process.pid,
+      nodes: plan.nodes.map((n) => ({ name: n.name, daemons: daemonsOf.get(n.name) ?? [], interfaces: n.interfaces })),
+    };
+    await writeState(state);
+
+    try {
+      if (deployer === 'containerlab') {
+        const r = await run('containerlab', ['deploy', '-t', topo, '--reconfigure'], { env: CLAB_ENV, timeoutMs: DEPLOY_TIMEOUT_MS, check: false });
+        if (r.exitCode !== 0) {
+          throw new BgplabError('E_CLAB_DEPLOY', `containerlab deploy of ${plan.name} failed (exit ${r.exitCode})`, {
+            details: (r.stderr || r.stdout).trim().split('\n').slice(-15),
+          });
+        }
+        await this.checkContainerlabExec(plan, r.stdout + r.stderr);
+      } else {
+        await dockerDeploy(plan, { onProgress: progress, topologyText: text });
+      }
+      progress('waiting for FRR in every node');
+      await this.waitReady(plan, state);
+      await this.checkConfigs(plan);
+      await writeState({ ...state, phase: 'up' });
+    } catch (e) {
+      await this.destroy(plan.name).catch(() => {});
+      throw e;
+    }
+  }
+
+  /**
+   * containerlab logs a failing `exec:` command and carries on; bgplab fails the deploy
+   * (as the netns runtime does), since a node without its announced prefixes is broken.
+   */
+  private async checkContainerlabExec(plan: DeployPlan, output: string): Promise<void> {
+    const failed = output
+      .split('\n')
+      .filter((l) => /failed to execute|exec.*(error|failed)|Failed to execute/i.test(l))
+      .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim());
+    if (failed.length) {
+      throw new BgplabError('E_EXEC', `${plan.name}: an exec command of the topology failed in containerlab`, { details: failed.slice(0, 10) });
+    }
+  }
+
+  /** Every node: container running and vtysh reaching each daemon its daemons file enables. */
+  private async waitReady(plan: DeployPlan, state: LabState): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    const containers = await labContainers(plan.name);
+    const byNode = new Map(containers.map((c) => [c.node, c]));
+    const missing = plan.nodes.filter((n) => !byNode.has(n.name)).map((n) => n.name);
+    if (missing.length) throw new BgplabError('E_DEPLOY', `no container for node(s) ${missing.join(', ')} after deploy`);
+    await mapLimit(plan.nodes, 8, async (n) => {
+      const c = byNode.get(n.name)!;
+      const want = state.nodes.find((s) => s.name === n.name)?.daemons ?? [];
+      let last = '';
+      for (;;) {
+        const r = await containerExec(c.id, ['vtysh', '-c', 'show daemons'], { timeoutMs: 10_000 }).catch((e: unknown) => {
+          if (isBgplabError(e) && e.code !== 'E_TIMEOUT') throw e;
+          return { stdout: '', stderr: String(e), exitCode: -1 };
+        });
+        const have = new Set(parseShowDaemons(r.stdout));
+        if (r.exitCode === 0 && want.every((d) => have.has(d))) return;
+        last = (r.stderr || r.stdout).trim() || `running: ${[...have].join(' ')}`;
+        if (Date.now() > deadline) {
+          const logs = await this.containerLogs(c.id);
+          throw new BgplabError('E_FRR_START', `FRR did not come up on ${n.name} within ${READY_TIMEOUT_MS / 1000} s (want ${want.join(' ')}; ${last})`, {
+            details: logs,
+          });
+        }
+        await sleep(200);
+      }
+    });
+  }
+
+  /** A config line no daemon knows fails the deploy (vtysh's dry run over the bound frr.conf). */
+  private async checkConfigs(plan: DeployPlan): Promise<void> {
+    const containers = new Map((await labContainers(plan.name)).map((c) => [c.node, c]));
+    const bad: string[] = [];
+    await mapLimit(plan.nodes, 8, async (n) => {
+      if (!n.frrFiles['frr.conf']) return;
+      const c = containers.get(n.name)!;
+      const r = await containerExec(c.id, ['vtysh', '-C', '-f', '/etc/frr/frr.conf'], { timeoutMs: 20_000 });
+      if (r.exitCode !== 0) bad.push(`${n.name}: ${(r.stdout + r.stderr).trim().split('\n').filter(Boolean).slice(0, 3).join(' | ')}`);
+    });
+    if (bad.length) throw new BgplabError('E_FRR_CONFIG', 'FRR rejected configuration lines', { details: bad });
+  }
+
+  private async containerLogs(id: string): Promise<string[]> {
+    try {
+      const d = await docker();
+      const buf = (await d.getContainer(id).logs({ stdout: true, stderr: true, tail: 15 })) as unknown as Buffer;
+      return demuxFrames(buf).split('\n').map((l) => l.trim()).filter(Boolean);
+    } catch {
+      return [];
+    }
+  }
+
+  async destroy(lab: string): Promise<void> {
+    assertLabName(lab);
+    const st = await readState(lab);
+    let containers: LabContainer[] = [];
+    try {
+      containers = await labContainers(lab);
+    } catch (e) {
+      // Docker down and nothing recorded: nothing of ours can exist
+      if (!st) return;
+      throw e;
+    }
+    const topo = st?.topology ?? containers.find((c) => c.labels[LABEL_TOPO])?.labels[LABEL_TOPO];
+    const byContainerlab = containers.some((c) => c.labels[LABEL_DEPLOYER] !== DEPLOYER_NAME);
+    let clabError: string[] | undefined;
+    if (topo && (byContainerlab || (containers.length === 0 && st)) && (await onPath('containerlab'))) {
+      const exists = await access(topo).then(
+        () => true,
+        () => false,
+      );
+      if (exists) {
+        const r = await run('containerlab', ['destroy', '-t', topo, '--cleanup'], { env: CLAB_ENV, check: false, timeoutMs: 5 * 60_000 });
+        if (r.exitCode !== 0) clabError = (r.stderr || r.stdout).trim().split('\n').slice(-5);
+      }
+    }
+    // whatever is left (docker deployer, a half-finished deploy, a topology that moved)
+    const left = await labContainers(lab);
+    if (left.length) await removeContainers(left.map((c) => c.id));
+    const still = await labContainers(lab);
+    if (still.length) {
+      throw new BgplabError('E_DOWN', `could not remove containers: ${still.map((c) => c.name).join(', ')}`, {
+        details: clabError ?? [],
+        hint: `docker rm -f ${still[0]!.name}`,
+      });
+    }
+    await removeLabState(lab);
+  }
+
+  async exec(lab: string, node: string, argv: readonly string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    const c = await nodeContainer(lab, node);
+    return containerExec(c.id, argv, opts);
+  }
+
+  async vtysh(lab: string, node: string, commands: readonly string[]): Promise<string> {
+    const c = await nodeContainer(lab, node);
+    const r = await containerExec(c.id, ['vtysh', ...commands.flatMap((x) => ['-c', x])], { timeoutMs: 30_000 });
+    if (r.exitCode !== 0) {
+      throw new BgplabError('E_VTYSH', `vtysh on ${node}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? `exit ${r.exitCode}`}`, {
+        details: (r.stderr || r.stdout).trim().split('\n').slice(0, 10),
+      });
+    }
+    return r.stdout;
+  }
+
+  /** Interactive: `docker exec -i[t]` with the terminal inherited. Returns the exit code. */
+  async execInteractive(lab: string, node: string, argv: readonly string[]): Promise<number> {
+    const c = await nodeContainer(lab, node);
+    const flags = process.stdin.isTTY ? ['-it'] : ['-i'];
+    const r = await execa('docker', ['exec', ...flags, c.name, ...argv], { stdio: 'inherit', reject: false });
+    if ((r as { code?: string }).code === 'ENOENT') {
+      throw new BgplabError('E_TOOL_MISSING', 'the docker CLI is not installed', { hint: 'apt-get install -y docker.io (or make docker)' });
+    }
+    return r.exitCode ?? 1;
+  }
+
+  async vtyshInteractive(lab: string, node: string): Promise<number> {
+    return this.execInteractive(lab, node, ['vtysh']);
+  }
+
+  private async requireInterface(lab: string, node: string, ifname: string): Promise<LabContainer> {
+    const c = await nodeContainer(lab, node);
+    if (!IFNAME_RE.test(ifname)) throw new BgplabError('E_IFACE_MISSING', `"${ifname}" is not an interface name`);
+    const r = await containerExec(c.id, ['ip', 'link', 'show', 'dev', ifname]);
+    if (r.exitCode !== 0) {
+      const st = await readState(lab);
+      const ifs = st?.nodes.find((n) => n.name === node)?.interfaces ?? [];
+      throw new BgplabError('E_IFACE_MISSING', `node ${node} has no interface ${ifname}`, {
+        hint: ifs.length ? `its fabric interfaces: ${ifs.join(', ')}` : `see: bgplab exec ${node} -- ip link`,
+      });
+    }
+    return c;
+  }
+
+  private async mustExec(c: LabContainer, argv: readonly string[], what: string, code: string, input?: string): Promise<ExecResult> {
+    const r = await containerExec(c.id, argv, { timeoutMs: 30_000, ...(input !== undefined ? { input } : {}) });
+    if (r.exitCode !== 0) {
+      throw new BgplabError(code, `${what} failed on ${c.node} (exit ${r.exitCode})`, { details: (r.stderr || r.stdout).trim().split('\n').slice(-8) });
+    }
+    return r;
+  }
+
+  async setLink(lab: string, node: string, ifname: string, up: boolean): Promise<void> {
+    const c = await this.requireInterface(lab, node, ifname);
+    await this.mustExec(c, ['ip', 'link', 'set', 'dev', ifname, up ? 'up' : 'down'], `ip link set ${ifname} ${up ? 'up' : 'down'}`, 'E_LINK');
+  }
+
+  /**
+   * netem on egress of node:ifname, inside the container. Kernels without sch_netem
+   * (CONFIG_NET_SCH_NETEM unset, as on these CI VMs) get loss through an nftables netdev
+   * egress hook instead — the same fallback as the netns runtime; delay then cannot be
+   * emulated and throws E_UNSUPPORTED. null removes both kinds.
+   */
+  async impairLink(lab: string, node: string, ifname: string, impairment: Impairment | null): Promise<void> {
+    const c = await this.requireInterface(lab, node, ifname);
+    if (impairment === null) {
+      await containerExec(c.id, ['tc', 'qdisc', 'del', 'dev', ifname, 'root']);
+      await containerExec(c.id, ['nft', 'delete', 'table', 'netdev', nftTable(ifname)]);
+      return;
+    }
+    const loss = impairment.lossPct ?? 0;
+    const delay = impairment.delayMs ?? 0;
+    if (!(loss >= 0 && loss <= 100) || !(delay >= 0)) {
+      throw new BgplabError('E_USAGE', `bad impairment ${JSON.stringify(impairment)}: loss 0..100 %, delay >= 0 ms`);
+    }
+    const r = await containerExec(c.id, netemArgv(ifname, impairment), { timeoutMs: 30_000 });
+    if (r.exitCode === 0) return;
+    if (!/qdisc kind is unknown|Unknown qdisc|No such file/i.test(r.stderr)) {
+      throw new BgplabError('E_IMPAIR', `tc netem on ${node}:${ifname} failed`, { details: r.stderr.trim().split('\n') });
+    }
+    if (delay > 0) {
+      throw new BgplabError('E_UNSUPPORTED', `cannot add delay on ${node}:${ifname}: this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM)`, {
+        hint: 'loss (0-100 %) still works here, through nftables; delay needs sch_netem',
+      });
+    }
+    await this.mustExec(c, ['nft', '-f', '-'], `nft egress drop on ${ifname}`, 'E_IMPAIR', nftLossScript(ifname, loss));
+  }
+
+  /** Stop the node's FRR (watchfrr first, so nothing restarts them). The container and its links stay. */
+  async stopRouting(lab: string, node: string): Promise<void> {
+    const c = await nodeContainer(lab, node);
+    await this.mustExec(c, [FRRINIT, 'stop'], 'frrinit.sh stop', 'E_ROUTING');
+  }
+
+  /** Start FRR again (same bound config) unless watchfrr already runs; wait until its daemons answer. */
+  async startRouting(lab: string, node: string): Promise<void> {
+    const c = await nodeContainer(lab, node);
+    const ps = parsePs((await containerExec(c.id, ['ps', '-e', '-o', 'pid=,comm='])).stdout);
+    if (!ps.has('watchfrr')) await this.mustExec(c, [FRRINIT, 'start'], 'frrinit.sh start', 'E_ROUTING');
+    const st = await readState(lab);
+    const want = st?.nodes.find((n) => n.name === node)?.daemons ?? ['zebra'];
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const r = await containerExec(c.id, ['vtysh', '-c', 'show daemons'], { timeoutMs: 10_000 });
+      const have = new Set(parseShowDaemons(r.stdout));
+      if (r.exitCode === 0 && want.every((d) => have.has(d))) return;
+      if (Date.now() > deadline) {
+        throw new BgplabError('E_ROUTING', `FRR did not come back on ${node} within 30 s`, { details: [(r.stderr || r.stdout).trim()] });
+      }
+      await sleep(200);
+    }
+  }
+
+  /** Daemons of one node: running or not (one `ps` inside the container). */
+  async daemonHealth(c: LabContainer, daemons: readonly string[]): Promise<DaemonHealth[]> {
+    if (c.state !== 'running') return daemons.map((d) => ({ daemon: d, running: false }));
+    const r = await containerExec(c.id, ['ps', '-e', '-o', 'pid=,comm='], { timeoutMs: 10_000 }).catch(() => undefined);
+    const ps = parsePs(r?.stdout ?? '');
+    return daemons.map((d) => {
+      const pid = ps.get(d);
+      return { daemon: d, running: pid !== undefined, ...(pid !== undefined ? { pid } : {}) };
+    });
+  }
+
+  async list(): Promise<RunningLab[]> {
+    const all = await labContainers();
+    const byLab = new Map<string, LabContainer[]>();
+    for (const c of all) byLab.set(c.lab, [...(byLab.get(c.lab) ?? []), c]);
+    const out: RunningLab[] = [];
+    for (const [lab, cs] of [...byLab].sort(([a], [b]) => a.localeCompare(b))) {
+      const st = await readState(lab).catch(() => undefined);
+      const topo = st?.topology ?? cs[0]?.labels[LABEL_TOPO];
+      const nodes = await Promise.all(
+        cs.map(async (c) => {
+          const daemons = st?.nodes.find((n) => n.name === c.node)?.daemons ?? ['zebra', 'bgpd', 'staticd'];
+          return { name: c.node, daemons: await this.daemonHealth(c, daemons) };
+        }),
+      );
+      out.push({ name: lab, runtime: 'clab', dir: st?.dir ?? (topo ? dirname(topo) : ''), nodes });
+    }
+    return out;
+  }
+
+  /** What of a lab is still on the machine (for tests and `down`): containers and the state dir. */
+  async leftovers(lab: string): Promise<{ containers: string[]; state: boolean }> {
+    const containers = (await labContainers(lab)).map((c) => c.name);
+    return { containers, state: (await readState(lab)) !== undefined };
+  }
+}
