@@ -31,6 +31,19 @@ export const NODE_SYSCTLS: Record<string, number> = {
   'net.ipv6.icmp.ratelimit': 0,
 };
 
+/**
+ * A distinct ECMP hash seed per node (net.ipv4.fib_multipath_hash_seed, IPv4 and IPv6, kernel
+ * >= 6.11). Every namespace of one kernel otherwise shares one boot-time random seed, so all
+ * nodes hash a flow alike and pick the same-ranked next hop at every tier (polarization).
+ * Measured on the default lab, 72 flows server1 → server3: 4 of 8 paths with one shared seed,
+ * 8 of 8 with per-node seeds. FNV-1a of the node name: stable across runs, never 0 (0 = shared).
+ */
+export function hashSeed(name: string): number {
+  let h = 0x811c9dc5;
+  for (const c of Buffer.from(name, 'utf8')) h = Math.imul(h ^ c, 0x01000193) >>> 0;
+  return h === 0 ? 1 : h;
+}
+
 /** The dummy interface holding a node's announced prefixes. */
 export const ANNOUNCE_IF = 'svc0';
 
@@ -65,7 +78,7 @@ export function renderClab(lab: Lab): string {
       privileged: false,
       'cap-add': CAPABILITIES,
       labels,
-      sysctls: NODE_SYSCTLS,
+      sysctls: { ...NODE_SYSCTLS, 'net.ipv4.fib_multipath_hash_seed': hashSeed(n.name) },
       binds: ['frr.conf', 'daemons', 'vtysh.conf'].map((f) => `nodes/${n.name}/${f}:/etc/frr/${f}`),
     };
     const exec = announceExec(n);
