@@ -358,7 +358,10 @@ export class NetnsRuntime implements Runtime {
     const dir = nodeStateDir(lab, node);
     const out = await readFile(join(dir, `${daemon}.out`), 'utf8').catch(() => '');
     const log = await readFile(join(dir, `${daemon}.log`), 'utf8').catch(() => '');
-    const lines = [...logTail(out, n), ...logTail(log, n)].slice(-n);
+    // an option error prints the daemon's whole usage text after the one line that matters
+    const usage = out.search(/^Usage/m);
+    const outLines = usage >= 0 ? [...logTail(out.slice(0, usage), n), '(usage text omitted)'] : logTail(out, n);
+    const lines = [...outLines, ...logTail(log, n)].slice(-n);
     return lines.length ? lines.map((l) => `${node}/${daemon}: ${l}`) : [`${node}/${daemon}: (no output)`];
   }
 
