@@ -1,0 +1,159 @@
+/**
+ * routes: every node's route to every other node's loopback (and announced prefixes) has
+ * exactly the next hops the model predicts (paths.ts), counted by interface in FRR's RIB
+ * (`show ip route json`: next hops active and in the FIB) and in the kernel FIB
+ * (`ip -j route show`). Prefixes the model says are unreachable (spines sharing an ASN)
+ * must have no route at all.
+ */
+import { predictFabric, type Family, type PredictedRoute } from '../lab/paths.js';
+import { mapLimit } from './runner.js';
+import { errorText, familiesOf, vtyshJson } from './sessions.js';
+import type { Check, CheckContext, CheckResult } from './types.js';
+
+interface FrrNextHop {
+  interfaceName?: string;
+  active?: boolean;
+  fib?: boolean;
+  ip?: string;
+}
+interface FrrRoute {
+  prefix: string;
+  protocol: string;
+  selected?: boolean;
+  installed?: boolean;
+  nexthops?: FrrNextHop[];
+}
+export type FrrRib = Record<string, FrrRoute[]>;
+
+interface KernelRoute {
+  dst: string;
+  dev?: string;
+  protocol?: string;
+  nexthops?: { dev?: string }[];
+}
+
+/** FRR's selected route for a prefix: the interfaces of next hops that are active and in the FIB. */
+export function frrNextHops(rib: FrrRib, prefix: string): { protocol: string; ifnames: string[] } | undefined {
+  const r = (rib[prefix] ?? []).find((x) => x.selected);
+  if (!r) return undefined;
+  const ifnames = (r.nexthops ?? []).filter((n) => n.active && n.fib).map((n) => n.interfaceName ?? n.ip ?? '?');
+  return { protocol: r.protocol, ifnames: ifnames.sort(byIf) };
+}
+
+/** The kernel's route for a prefix: interfaces of its next hops (multipath or single). */
+export function kernelNextHops(routes: KernelRoute[], prefix: string): string[] | undefined {
+  const [addr, len] = prefix.split('/');
+  const host = (prefix.includes(':') && len === '128') || (!prefix.includes(':') && len === '32');
+  const r = routes.find((x) => x.dst === prefix || (host && x.dst === addr));
+  if (!r) return undefined;
+  const devs = r.nexthops?.length ? r.nexthops.map((n) => n.dev ?? '?') : [r.dev ?? '?'];
+  return devs.sort(byIf);
+}
+
+const byIf = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
+
+export async function readFrrRib(ctx: CheckContext, node: string, family: Family): Promise<FrrRib> {
+  return vtyshJson<FrrRib>(ctx, node, family === 'ipv4' ? 'show ip route json' : 'show ipv6 route json');
+}
+
+export async function readKernelRoutes(ctx: CheckContext, node: string, family: Family): Promise<KernelRoute[]> {
+  const r = await ctx.runtime.exec(ctx.lab.name, node, ['ip', family === 'ipv4' ? '-4' : '-6', '-j', 'route', 'show']);
+  if (r.exitCode !== 0) throw new Error(`${node}: ip route show failed: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout || '[]') as KernelRoute[];
+}
+
+function describe(route: PredictedRoute, ifnames: readonly string[]): string {
+  return ifnames
+    .map((i) => {
+      const nh = route.nextHops.find((h) => h.ifname === i);
+      return nh ? `${i} (${nh.node})` : i;
+    })
+    .join(', ');
+}
+
+/** Compare one route in both tables with its prediction; undefined when it matches. */
+export function judgeRoute(route: PredictedRoute, frr: ReturnType<typeof frrNextHops>, kernel: string[] | undefined): string | undefined {
+  const want = route.nextHops.map((h) => h.ifname).sort(byIf);
+  const what = `${route.node} → ${route.prefix} (${route.origin})`;
+  if (want.length === 0) {
+    const leaks: string[] = [];
+    if (frr) leaks.push(`FRR has a ${frr.protocol} route via ${frr.ifnames.join(', ') || 'nothing'}`);
+    if (kernel) leaks.push(`kernel has a route via ${kernel.join(', ')}`);
+    return leaks.length ? `${what}: no route expected (AS-path loop detection), but ${leaks.join('; ')}` : undefined;
+  }
+  const frrIfs = frr?.protocol === 'bgp' ? frr.ifnames : [];
+  const kernelIfs = kernel ?? [];
+  const same = (got: string[]) =>
+    route.ambiguous ? got.length > 0 && got.every((g) => want.includes(g)) : got.length === want.length && got.every((g, i) => g === want[i]);
+  if (same(frrIfs) && same(kernelIfs)) return undefined;
+  const expected = `expected ${route.ambiguous ? `1-${want.length}` : want.length} next hop${want.length > 1 ? 's' : ''} via ${describe(route, want)}`;
+  const missing = want.filter((w) => !frrIfs.includes(w) || !kernelIfs.includes(w));
+  const parts = [
+    `FRR has ${frrIfs.length}${frrIfs.length ? ` via ${describe(route, frrIfs)}` : ''}${frr && frr.protocol !== 'bgp' ? ` (a ${frr.protocol} route)` : ''}`,
+    `kernel has ${kernelIfs.length}${kernelIfs.length ? ` via ${describe(route, kernelIfs)}` : ''}`,
+  ];
+  const hint = !route.ambiguous && missing.length ? `; missing ${missing.map((m) => `${route.node}:${m} → ${route.nextHops.find((h) => h.ifname === m)?.node}`).join(', ')}` : '';
+  return `${what}: ${expected}; ${parts.join('; ')}${hint}`;
+}
+
+export async function evaluateRoutes(ctx: CheckContext, opts: { nodes?: string[] } = {}): Promise<CheckResult[]> {
+  const prediction = predictFabric(ctx.lab);
+  const nodes = opts.nodes ?? ctx.lab.nodes.map((n) => n.name);
+  const perNode = await mapLimit(nodes, 4, async (node): Promise<CheckResult[]> => {
+    const t0 = Date.now();
+    const rows: CheckResult[] = [];
+    for (const family of familiesOf(ctx.lab)) {
+      const routes = prediction.routesOf(node).filter((r) => r.family === family);
+      let rib: FrrRib;
+      let kernel: KernelRoute[];
+      try {
+        [rib, kernel] = await Promise.all([readFrrRib(ctx, node, family), readKernelRoutes(ctx, node, family)]);
+      } catch (e) {
+        rows.push({ check: 'routes', name: `${node} (${family})`, status: 'fail', message: `${node}: cannot read routes: ${errorText(e as Error)}`, durationMs: Date.now() - t0 });
+        continue;
+      }
+      for (const r of routes) {
+        const frr = frrNextHops(rib, r.prefix);
+        const k = kernelNextHops(kernel, r.prefix);
+        const problem = judgeRoute(r, frr, k);
+        const measured: Record<string, number | string | string[]> = {
+          expected: r.nextHops.length,
+          frr: frr?.protocol === 'bgp' ? frr.ifnames.length : 0,
+          kernel: k?.length ?? 0,
+        };
+        if (r.nextHops.length === 0) measured.expected = 'none';
+        rows.push({
+          check: 'routes',
+          name: `${node} → ${r.prefix}`,
+          status: problem ? 'fail' : 'pass',
+          message: problem ?? (r.nextHops.length ? `${r.nextHops.length} next hop${r.nextHops.length > 1 ? 's' : ''} via ${r.nextHops.map((h) => `${h.ifname} (${h.node})`).join(', ')}` : 'no route, as predicted (AS-path loop detection)'),
+          measured,
+          durationMs: 0,
+        });
+      }
+    }
+    const each = Math.round((Date.now() - t0) / Math.max(1, rows.length));
+    for (const r of rows) r.durationMs = each;
+    return rows;
+  });
+  return perNode.flat();
+}
+
+export function makeRoutesCheck(opts: { settleMs?: number } = {}): Check {
+  return {
+    id: 'routes',
+    description: 'each route to each loopback has the predicted ECMP next hops, in FRR and in the kernel FIB',
+    async run(ctx) {
+      const t0 = Date.now();
+      let results = await evaluateRoutes(ctx);
+      // converging (just up, just restored): re-read for a short while before judging
+      while (results.some((r) => r.status === 'fail') && Date.now() - t0 < (opts.settleMs ?? 10_000)) {
+        await new Promise((r) => setTimeout(r, 1000));
+        results = await evaluateRoutes(ctx);
+      }
+      return results;
+    },
+  };
+}
+
+export const routesCheck: Check = makeRoutesCheck();

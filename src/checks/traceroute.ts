@@ -1,0 +1,298 @@
+/**
+ * traceroute: loopback-to-loopback traceroutes (UDP, fixed destination port, one source
+ * port per flow) from a node to another. With L4 ECMP hashing in every node
+ * (fib_multipath_hash_policy=1), each source port walks one path; over enough flows the
+ * set of distinct paths must equal the set the model predicts (paths.ts): every predicted
+ * path seen, no unexpected one. Hops are mapped back to node names: in an unnumbered
+ * fabric a node answers from its loopback; any other address is looked up in the nodes'
+ * `ip -j addr`. Hop sequences are also matched against the lab's `checks.traceroute`
+ * expectations (node or role names), or defaults derived from the topology.
+ */
+import type { Lab, TracerouteExpectation } from '../lab/model.js';
+import { hopsMatch, predictFabric, roleSequence, type FabricPrediction } from '../lab/paths.js';
+import { mapLimit } from './runner.js';
+import type { Check, CheckContext, CheckResult } from './types.js';
+
+/** Source ports start here (above the ephemeral range floor of most tools, below 65535 - 512). */
+export const SPORT_BASE = 41000;
+/** Flows run at most this many traceroutes at once (the machine may have 2 CPUs). */
+export const PARALLEL_FLOWS = 8;
+
+export interface Hop {
+  ttl: number;
+  /** answering address, or null for '*' */
+  address: string | null;
+  /** node name the address belongs to (undefined: unknown address) */
+  node?: string;
+  /** annotations such as !H, !N */
+  flags: string[];
+}
+
+export interface FlowTrace {
+  sport: number;
+  hops: Hop[];
+  /** the destination answered */
+  reached: boolean;
+  /** node names from the source to the last hop (unknown addresses as raw IPs, '*' as '*') */
+  path: string[];
+  /** a hop did not answer */
+  incomplete: boolean;
+}
+
+/** Parse `traceroute -n -q 1` output (Debian traceroute 2.1). */
+export function parseTraceroute(out: string): { ttl: number; address: string | null; flags: string[] }[] {
+  const hops: { ttl: number; address: string | null; flags: string[] }[] = [];
+  for (const line of out.split('\n')) {
+    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const tokens = m[2]!.trim().split(/\s+/);
+    const first = tokens[0] ?? '*';
+    const address = first === '*' ? null : first;
+    const flags = tokens.filter((t) => /^![A-Za-z0-9<>]*$/.test(t));
+    hops.push({ ttl: Number(m[1]), address, flags });
+  }
+  return hops;
+}
+
+/** address → node name: loopbacks from the model, then (lazily) every address inside each node. */
+export class AddressBook {
+  private map = new Map<string, string>();
+  private scanned = false;
+  constructor(private ctx: CheckContext) {
+    for (const n of ctx.lab.nodes) {
+      this.map.set(n.loopback, n.name);
+      if (n.loopback6) this.map.set(n.loopback6, n.name);
+    }
+  }
+  async lookup(addr: string): Promise<string | undefined> {
+    const hit = this.map.get(addr);
+    if (hit || this.scanned) return hit;
+    this.scanned = true;
+    await mapLimit(this.ctx.lab.nodes, 4, async (n) => {
+      const r = await this.ctx.runtime.exec(this.ctx.lab.name, n.name, ['ip', '-j', 'addr', 'show']).catch(() => undefined);
+      if (!r || r.exitCode !== 0) return;
+      try {
+        const ifs = JSON.parse(r.stdout) as { addr_info?: { local?: string; scope?: string }[] }[];
+        for (const i of ifs) for (const a of i.addr_info ?? []) if (a.local && a.scope !== 'host' && !this.map.has(a.local)) this.map.set(a.local, n.name);
+      } catch {
+        // a node we cannot read stays unknown: its hops show as raw addresses
+      }
+    });
+    return this.map.get(addr);
+  }
+}
+
+export function loopbackOf(lab: Lab, node: string): string {
+  const n = lab.nodes.find((x) => x.name === node);
+  if (!n) throw new Error(`unknown node ${node}`);
+  return n.loopback;
+}
+
+/** One flow: traceroute from `from`'s loopback to `to`'s loopback with a fixed source port. */
+export async function traceFlow(ctx: CheckContext, book: AddressBook, from: string, to: string, sport: number, maxTtl = 8): Promise<FlowTrace> {
+  const src = loopbackOf(ctx.lab, from);
+  const dst = loopbackOf(ctx.lab, to);
+  const argv = ['traceroute', '-n', '-U', `--sport=${sport}`, '-s', src, '-q', '1', '-w', '1', '-m', String(maxTtl), dst];
+  const r = await ctx.runtime.exec(ctx.lab.name, from, argv, { timeoutMs: (maxTtl + 2) * 1500 });
+  if (r.exitCode !== 0 && !r.stdout.includes(' 1 ')) {
+    throw new Error(`${from}: traceroute to ${to} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+  }
+  const hops: Hop[] = [];
+  for (const h of parseTraceroute(r.stdout)) {
+    hops.push({ ...h, node: h.address ? await book.lookup(h.address) : undefined });
+  }
+  const last = hops[hops.length - 1];
+  const reached = !!last && last.address === dst;
+  const path = [from, ...hops.map((h) => h.node ?? h.address ?? '*')];
+  return { sport, hops, reached, path, incomplete: hops.some((h) => h.address === null) };
+}
+
+export interface Enumeration {
+  from: string;
+  to: string;
+  flows: number;
+  predicted: string[][];
+  /** the prediction depends on BGP tie-breaks somewhere: only "no unexpected path" is strict */
+  ambiguous: boolean;
+  /** distinct complete paths seen → the source ports that took them */
+  seen: Map<string, { path: string[]; sports: number[] }>;
+  /** flows that never completed (a hop kept silent, or the destination was not reached) */
+  broken: FlowTrace[];
+  durationMs: number;
+}
+
+export const pathKey = (p: readonly string[]) => p.join(' > ');
+
+/** Flows needed to see each of P equally likely paths with ~99.9% confidence (coupon collector). */
+export function defaultFlows(predictedPaths: number): number {
+  const p = Math.max(1, predictedPaths);
+  return Math.min(512, Math.max(16, Math.ceil(p * Math.log(1000 * p))));
+}
+
+export async function enumeratePaths(
+  ctx: CheckContext,
+  from: string,
+  to: string,
+  opts: { flows?: number; prediction?: FabricPrediction; book?: AddressBook; sportBase?: number } = {},
+): Promise<Enumeration> {
+  const t0 = Date.now();
+  const prediction = opts.prediction ?? predictFabric(ctx.lab);
+  const book = opts.book ?? new AddressBook(ctx);
+  const predicted = prediction.paths(from, to);
+  const dst = ctx.lab.nodes.find((n) => n.name === to)!;
+  const ambiguous = predicted.some((p) => p.slice(0, -1).some((n) => prediction.route(n, `${dst.loopback}/32`)?.ambiguous));
+  const flows = opts.flows ?? defaultFlows(predicted.length);
+  const maxTtl = Math.max(8, ...predicted.map((p) => p.length + 1));
+  const base = opts.sportBase ?? SPORT_BASE;
+  const sports = Array.from({ length: flows }, (_, i) => base + i);
+  const traces = await mapLimit(sports, PARALLEL_FLOWS, async (sport) => {
+    let t = await traceFlow(ctx, book, from, to, sport, maxTtl);
+    // a silent hop is usually a dropped ICMP error: ask that flow again (twice at most)
+    for (let i = 0; i < 2 && (t.incomplete || !t.reached); i++) t = await traceFlow(ctx, book, from, to, sport, maxTtl);
+    return t;
+  });
+  const seen = new Map<string, { path: string[]; sports: number[] }>();
+  const broken: FlowTrace[] = [];
+  for (const t of traces) {
+    if (t.incomplete || !t.reached) {
+      broken.push(t);
+      continue;
+    }
+    const k = pathKey(t.path);
+    const e = seen.get(k) ?? { path: t.path, sports: [] };
+    e.sports.push(t.sport);
+    seen.set(k, e);
+  }
+  return { from, to, flows, predicted, ambiguous, seen, broken, durationMs: Date.now() - t0 };
+}
+
+/** The first link of a path that no observed path crosses (where the missing path breaks off). */
+export function firstUnusedLink(lab: Lab, path: readonly string[], seen: Iterable<readonly string[]>): string | undefined {
+  const used = new Set<string>();
+  for (const p of seen) for (let i = 0; i + 1 < p.length; i++) used.add(`${p[i]}>${p[i + 1]}`);
+  for (let i = 0; i + 1 < path.length; i++) {
+    if (!used.has(`${path[i]}>${path[i + 1]}`)) {
+      const s = lab.sessions.filter((x) => x.node === path[i] && x.peer === path[i + 1]);
+      const ends = s.map((x) => `${x.node}:${x.ifname} → ${x.peer}:${x.peerIfname}`).join(' or ');
+      return ends || `${path[i]} → ${path[i + 1]}`;
+    }
+  }
+  return undefined;
+}
+
+/** Defaults when the lab file has no `checks.traceroute`: the first server to one server behind each other leaf set. */
+export function defaultTracerouteExpectations(lab: Lab, prediction: FabricPrediction): TracerouteExpectation[] {
+  const uplinks = (n: string) => [...new Set(lab.sessions.filter((s) => s.node === n).map((s) => s.peer))].sort().join(',');
+  let candidates = lab.nodes.filter((n) => n.role === 'server');
+  if (candidates.length < 2) candidates = lab.nodes.filter((n) => n.role === 'leaf');
+  if (candidates.length < 2) candidates = lab.nodes.filter((n) => n.role !== 'spine' && n.role !== 'super-spine');
+  if (candidates.length < 2) return [];
+  const from = candidates[0]!;
+  const groups = new Map<string, string>();
+  for (const n of candidates.slice(1)) {
+    const k = uplinks(n.name);
+    if (!groups.has(k)) groups.set(k, n.name);
+  }
+  const out: TracerouteExpectation[] = [];
+  for (const to of [...groups.values()].slice(0, 8)) {
+    const paths = prediction.paths(from.name, to);
+    if (paths.length === 0) continue;
+    const roles = new Set(paths.map((p) => roleSequence(lab, p.slice(1)).join(' ')));
+    out.push({ from: from.name, to, hops: roles.size === 1 ? [...roles][0]!.split(' ') : undefined });
+  }
+  return out;
+}
+
+/** Judge one enumeration (and an optional hop expectation); problems name nodes and links. */
+export function judgeEnumeration(lab: Lab, e: Enumeration, hops?: readonly string[]): { problems: string[]; measured: Record<string, number | string | string[]> } {
+  const problems: string[] = [];
+  const predictedKeys = new Set(e.predicted.map(pathKey));
+  const seenPaths = [...e.seen.values()];
+  if (e.predicted.length === 0) problems.push(`the model predicts no path from ${e.from} to ${e.to}`);
+  for (const s of seenPaths) {
+    const k = pathKey(s.path);
+    if (!predictedKeys.has(k)) {
+      const transit = s.path.slice(1, -1).filter((n) => lab.nodes.find((x) => x.name === n)?.role === 'server');
+      problems.push(
+        `unexpected path ${k} (sport ${s.sports.slice(0, 3).join(',')})${transit.length ? `: server ${transit.join(', ')} is transit` : ''}`,
+      );
+    }
+    if (hops && !hopsMatch(lab, s.path.slice(1), hops)) {
+      problems.push(`path ${k} does not match the expected hops ${e.from} → ${hops.join(' → ')}`);
+    }
+  }
+  if (!e.ambiguous) {
+    for (const p of e.predicted) {
+      if (e.seen.has(pathKey(p))) continue;
+      const link = firstUnusedLink(lab, p, seenPaths.map((s) => s.path));
+      problems.push(`predicted path ${pathKey(p)} not seen in ${e.flows} flows${link ? ` (no flow crossed ${link})` : ''}`);
+    }
+  }
+  for (const b of e.broken.slice(0, 3)) {
+    const silent = b.hops.find((h) => h.address === null);
+    problems.push(
+      silent
+        ? `flow sport ${b.sport}: hop ${silent.ttl} after ${b.path[silent.ttl - 1] ?? e.from} did not answer (${pathKey(b.path)})`
+        : `flow sport ${b.sport} never reached ${e.to}: ${pathKey(b.path)}${b.hops.at(-1)?.flags.length ? ` ${b.hops.at(-1)!.flags.join(' ')}` : ''}`,
+    );
+  }
+  if (e.broken.length > 3) problems.push(`… ${e.broken.length - 3} more broken flows`);
+  const measured: Record<string, number | string | string[]> = {
+    flows: e.flows,
+    pathsPredicted: e.predicted.length,
+    pathsSeen: e.seen.size,
+    paths: seenPaths.map((s) => `${pathKey(s.path)} (${s.sports.length})`),
+  };
+  if (e.broken.length) measured.brokenFlows = e.broken.length;
+  return { problems, measured };
+}
+
+/** Do the nodes on the predicted paths all use the kernel's shared default hash seed (0)? */
+async function sharedHashSeed(ctx: CheckContext, e: Enumeration): Promise<boolean> {
+  const nodes = [...new Set(e.predicted.flatMap((p) => p.slice(0, -1)))].slice(0, 6);
+  const seeds = await mapLimit(nodes, 4, async (n) => {
+    const r = await ctx.runtime.exec(ctx.lab.name, n, ['sysctl', '-n', 'net.ipv4.fib_multipath_hash_seed']).catch(() => undefined);
+    return r && r.exitCode === 0 ? r.stdout.trim() : 'unknown';
+  });
+  return seeds.length > 1 && seeds.every((s) => s === '0' || s === 'unknown');
+}
+
+export const tracerouteCheck: Check = {
+  id: 'traceroute',
+  description: 'loopback-to-loopback traceroutes follow the expected hops; ECMP flows cover exactly the predicted paths',
+  async run(ctx) {
+    const prediction = predictFabric(ctx.lab);
+    const expectations = ctx.lab.checks.traceroute.length ? ctx.lab.checks.traceroute : defaultTracerouteExpectations(ctx.lab, prediction);
+    if (expectations.length === 0) {
+      return [{ check: 'traceroute', name: 'traceroute', status: 'skip', message: 'fewer than two nodes to trace between', durationMs: 0 }];
+    }
+    const book = new AddressBook(ctx);
+    const results: CheckResult[] = [];
+    for (const x of expectations) {
+      const t0 = Date.now();
+      const name = `${x.from} → ${x.to}`;
+      try {
+        ctx.log?.(`traceroute ${name}`);
+        const e = await enumeratePaths(ctx, x.from, x.to, { flows: x.flows, prediction, book });
+        const { problems, measured } = judgeEnumeration(ctx.lab, e, x.hops);
+        if (problems.some((p) => p.startsWith('predicted path')) && (await sharedHashSeed(ctx, e))) {
+          problems.push('hint: every node on these paths uses the shared default ECMP hash seed, so hops hash alike (polarization); set net.ipv4.fib_multipath_hash_seed per node');
+        }
+        const hopsText = x.hops ? `; hops ${x.from} → ${x.hops.join(' → ')}` : '';
+        results.push({
+          check: 'traceroute',
+          name,
+          status: problems.length ? 'fail' : 'pass',
+          message: problems.length
+            ? `${name}: ${problems.join('; ')}`
+            : `${e.seen.size}/${e.predicted.length} predicted paths seen over ${e.flows} flows${e.ambiguous ? ' (prediction partly decided by BGP tie-breaks)' : ''}${hopsText}`,
+          measured,
+          durationMs: Date.now() - t0,
+        });
+      } catch (err) {
+        results.push({ check: 'traceroute', name, status: 'fail', message: `${name}: ${err instanceof Error ? err.message : String(err)}`, durationMs: Date.now() - t0 });
+      }
+    }
+    return results;
+  },
+};
