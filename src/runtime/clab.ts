@@ -110,17 +110,35 @@ export function netemArgv(ifname: string, imp: Impairment): string[] {
   return argv;
 }
 
-export const nftTable = (ifname: string) => `bgplab_${ifname.replace(/[^A-Za-z0-9_]/g, '_')}`;
+/** Where each fabric interface of a node leads. */
+export function linksOf(plan: DeployPlan, node: string): { ifname: string; peer: string; peerIfname: string }[] {
+  return plan.links.flatMap((l) => [
+    ...(l.a.node === node ? [{ ifname: l.a.ifname, peer: l.b.node, peerIfname: l.b.ifname }] : []),
+    ...(l.b.node === node ? [{ ifname: l.b.ifname, peer: l.a.node, peerIfname: l.a.ifname }] : []),
+  ]);
+}
 
-/** An nftables netdev egress table dropping lossPct % of what leaves ifname (replaces any previous one). */
-export function nftLossScript(ifname: string, lossPct: number): string {
-  const table = nftTable(ifname);
+/** nftables table holding the loss applied to what arrives on peerIfname (named like the netns runtime's). */
+export const nftTable = (peerIfname: string) => `bgplab_from_${peerIfname.replace(/[^A-Za-z0-9_]/g, '_')}`;
+
+/**
+ * An nftables netdev INGRESS table on the receiving end (peerIfname) dropping lossPct % of
+ * what arrives there, i.e. of what the impaired end sends; replaces any previous one.
+ * Ingress on the peer, not egress on the sender: measured by the netns runtime's author on
+ * this kernel (6.18), `numgen random` drops in a netdev egress chain are counted but the
+ * packets still arrive, and inet postrouting drops give the sender EPERM (errors, not loss).
+ */
+export function nftLossScript(peerIfname: string, lossPct: number): string {
+  const table = nftTable(peerIfname);
   const rule = lossPct >= 100 ? 'drop' : lossPct > 0 ? `numgen random mod 100 < ${Math.round(lossPct)} drop` : '';
   return [
     `table netdev ${table}`,
     `delete table netdev ${table}`,
     `table netdev ${table} {`,
-    `  chain egress { type filter hook egress device "${ifname}" priority 0; policy accept; ${rule} }`,
+    `  chain ingress {`,
+    `    type filter hook ingress device "${peerIfname}" priority 0; policy accept;`,
+    ...(rule ? [`    ${rule}`] : []),
+    `  }`,
     `}`,
     '',
   ].join('\n');
@@ -226,7 +244,12 @@ export class ClabRuntime implements Runtime {
       topology: topo,
       createdAt: new Date().toISOString(),
       pid: process.pid,
-      nodes: plan.nodes.map((n) => ({ name: n.name, daemons: daemonsOf.get(n.name) ?? [], interfaces: n.interfaces })),
+      nodes: plan.nodes.map((n) => ({
+        name: n.name,
+        daemons: daemonsOf.get(n.name) ?? [],
+        interfaces: n.interfaces,
+        links: linksOf(plan, n.name),
+      })),
     };
     await writeState(state);
 
@@ -257,12 +280,19 @@ export class ClabRuntime implements Runtime {
    * (as the netns runtime does), since a node without its announced prefixes is broken.
    */
   private async checkContainerlabExec(plan: DeployPlan, output: string): Promise<void> {
-    const failed = output
-      .split('\n')
-      .filter((l) => /failed to execute|exec.*(error|failed)|Failed to execute/i.test(l))
-      .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim());
+    const lines = output.split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));
+    const failed: string[] = [];
+    lines.forEach((l, i) => {
+      if (!/Failed to execute command/i.test(l)) return;
+      failed.push(l.trim());
+      // containerlab prints the command's stderr on the indented lines that follow
+      for (let j = i + 1; j < lines.length && /^\s+\S/.test(lines[j]!) && failed.length < 12; j++) failed.push(`  ${lines[j]!.trim()}`);
+    });
     if (failed.length) {
-      throw new BgplabError('E_EXEC', `${plan.name}: an exec command of the topology failed in containerlab`, { details: failed.slice(0, 10) });
+      throw new BgplabError('E_EXEC', `${plan.name}: an exec command of the topology failed (containerlab logs it and carries on; bgplab does not)`, {
+        details: failed,
+        hint: "commands from the topology's `exec:` run inside the node, split on whitespace, without a shell",
+      });
     }
   }
 
@@ -414,17 +444,33 @@ export class ClabRuntime implements Runtime {
     await this.mustExec(c, ['ip', 'link', 'set', 'dev', ifname, up ? 'up' : 'down'], `ip link set ${ifname} ${up ? 'up' : 'down'}`, 'E_LINK');
   }
 
+  /** The other end of node:ifname: from the lab state, else from the topology the containers were made from. */
+  private async peerOf(lab: string, node: string, ifname: string): Promise<{ peer: string; peerIfname: string } | undefined> {
+    const st = await readState(lab);
+    const fromState = st?.nodes.find((n) => n.name === node)?.links?.find((l) => l.ifname === ifname);
+    if (fromState) return fromState;
+    const topo = (await labContainers(lab)).find((c) => c.labels[LABEL_TOPO])?.labels[LABEL_TOPO];
+    if (!topo) return undefined;
+    const plan = await loadTopology(topo).catch(() => undefined);
+    return plan ? linksOf(plan, node).find((l) => l.ifname === ifname) : undefined;
+  }
+
   /**
-   * netem on egress of node:ifname, inside the container. Kernels without sch_netem
-   * (CONFIG_NET_SCH_NETEM unset, as on these CI VMs) get loss through an nftables netdev
-   * egress hook instead — the same fallback as the netns runtime; delay then cannot be
-   * emulated and throws E_UNSUPPORTED. null removes both kinds.
+   * Impair what node:ifname sends: netem on its egress, inside the container. Kernels
+   * without sch_netem (CONFIG_NET_SCH_NETEM unset, as on these CI VMs) get loss from an
+   * nftables netdev ingress chain on the veth PEER instead (silent drops, like netem's) —
+   * the same fallback as the netns runtime. Delay then cannot be emulated: E_UNSUPPORTED.
+   * null removes both kinds.
    */
   async impairLink(lab: string, node: string, ifname: string, impairment: Impairment | null): Promise<void> {
     const c = await this.requireInterface(lab, node, ifname);
+    const peer = await this.peerOf(lab, node, ifname);
     if (impairment === null) {
       await containerExec(c.id, ['tc', 'qdisc', 'del', 'dev', ifname, 'root']);
-      await containerExec(c.id, ['nft', 'delete', 'table', 'netdev', nftTable(ifname)]);
+      if (peer) {
+        const pc = await nodeContainer(lab, peer.peer);
+        await containerExec(pc.id, ['nft', 'delete', 'table', 'netdev', nftTable(peer.peerIfname)]);
+      }
       return;
     }
     const loss = impairment.lossPct ?? 0;
@@ -442,7 +488,11 @@ export class ClabRuntime implements Runtime {
         hint: 'loss (0-100 %) still works here, through nftables; delay needs sch_netem',
       });
     }
-    await this.mustExec(c, ['nft', '-f', '-'], `nft egress drop on ${ifname}`, 'E_IMPAIR', nftLossScript(ifname, loss));
+    if (!peer) {
+      throw new BgplabError('E_IMPAIR', `cannot impair ${node}:${ifname}: no netem qdisc, and neither the lab state nor the topology says where the link leads`);
+    }
+    const pc = await nodeContainer(lab, peer.peer);
+    await this.mustExec(pc, ['nft', '-f', '-'], `nft ingress drop on ${peer.peerIfname}`, 'E_IMPAIR', nftLossScript(peer.peerIfname, loss));
   }
 
   /** Stop the node's FRR (watchfrr first, so nothing restarts them). The container and its links stay. */
