@@ -79,6 +79,10 @@ export async function bringUp(o: UpOptions, print: (line: string) => void = (l) 
           key: 'validate',
           title: `validate ${o.labfile ?? DEFAULT_LAB}`,
           run: async (c, h) => {
+            // the runtime's own checks (root, FRR installed) before anything is written
+            c.selected = await selectRuntime(o.runtime);
+            const pre = (c.selected.runtime as { preflight?: () => Promise<void> }).preflight;
+            if (pre) await pre.call(c.selected.runtime);
             c.lab = await loadLab(o.labfile ?? DEFAULT_LAB);
             h.title(`validate ${o.labfile ?? DEFAULT_LAB}: lab ${c.lab.name}, ${c.lab.nodes.length} nodes, ${c.lab.links.length} links`);
             checkAbort();
@@ -98,7 +102,7 @@ export async function bringUp(o: UpOptions, print: (line: string) => void = (l) 
           key: 'deploy',
           title: 'deploy',
           run: async (c, h) => {
-            c.selected = await selectRuntime(o.runtime);
+            c.selected ??= await selectRuntime(o.runtime);
             h.title(`deploy on ${c.selected.kind} (${c.selected.reason})`);
             await c.selected.runtime.deploy(c.dir!, { onProgress: (m) => h.output(m) });
             deployed = true;
@@ -114,7 +118,7 @@ export async function bringUp(o: UpOptions, print: (line: string) => void = (l) 
             const w = await c.waiter!.until('sessions', timeoutMs);
             c.wait = w;
             h.title(`BGP sessions: ${c.lab!.sessions.length - w.down.length}/${c.lab!.sessions.length} Established`);
-            if (!w.ok) throw new BgplabError('E_WAIT_TIMEOUT', 'sessions');
+            if (!w.ok) throw new BgplabError('E_WAIT_TIMEOUT', `timed out after ${o.timeoutSec} s`);
           },
         },
         {
@@ -126,7 +130,7 @@ export async function bringUp(o: UpOptions, print: (line: string) => void = (l) 
             c.wait = w;
             const n = c.lab!.nodes.length;
             h.title(`loopback routes: ${n - new Set(w.missing.map((m) => m.node)).size}/${n} nodes reach every loopback`);
-            if (!w.ok) throw new BgplabError('E_WAIT_TIMEOUT', 'routes');
+            if (!w.ok) throw new BgplabError('E_WAIT_TIMEOUT', `timed out after ${o.timeoutSec} s`);
           },
         },
       ],

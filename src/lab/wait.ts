@@ -375,7 +375,7 @@ export function waitTimeoutError(lab: Lab, r: WaitResult, timeoutMs: number): Bg
   const what = r.down.length
     ? `${r.down.length} of ${lab.sessions.length} BGP sessions not Established`
     : `${r.missing.length} loopback routes missing`;
-  return new BgplabError('E_WAIT_TIMEOUT', `lab ${lab.name} did not converge in ${Math.round(timeoutMs / 1000)} s: ${what}`, {
+  return new BgplabError('E_WAIT_TIMEOUT', `lab ${lab.name} did not converge in ${timeoutMs / 1000} s: ${what}`, {
     details: details.slice(0, 40).concat(details.length > 40 ? [`... and ${details.length - 40} more`] : []),
     hint: `the lab is left up for inspection: bgplab status ${lab.name}, bgplab vtysh NODE -c "show bgp summary"; bgplab down ${lab.name} when done`,
   });

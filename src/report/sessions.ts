@@ -49,8 +49,8 @@ export function formatSessionTable(sessions: readonly SessionObservation[]): str
     s.ifname,
     s.peer,
     stateCell(s),
-    formatUptime(s.uptimeMs),
-    s.pfxRcd === undefined ? '-' : `${s.pfxRcd}/${s.pfxSnt ?? '-'}`,
+    s.state === 'Established' ? formatUptime(s.uptimeMs) : '-',
+    s.pfxRcd === undefined || s.state !== 'Established' ? '-' : `${s.pfxRcd}/${s.pfxSnt ?? '-'}`,
     note(s),
   ]);
   const widths = head.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i]!))));
