@@ -40,7 +40,7 @@ export function formatCheckRun(run: CheckRun, opts: { verbose?: boolean } = {}):
   )}`;
   // Many passing rows (sessions, routes) would drown the failures: show all rows only when
   // few or verbose; otherwise failures + skips + a count of the passes.
-  const showAll = opts.verbose || run.results.length <= 12;
+  const showAll = opts.verbose || run.results.length <= 24;
   const rows = showAll ? run.results : run.results.filter((r) => r.status !== 'pass');
   const nameW = Math.min(48, Math.max(8, ...rows.map((r) => width(r.name))));
   const lines = [head];
