@@ -72,14 +72,8 @@ export async function loadClabRuntime(): Promise<Runtime> {
 
 export async function selectRuntime(choice: RuntimeChoice = 'auto'): Promise<SelectedRuntime> {
   if (choice === 'netns') return { runtime: new NetnsRuntime(), kind: 'netns', reason: 'requested with --runtime netns' };
-  if (choice === 'clab') {
-    if (!(await onPath('containerlab'))) {
-      throw new BgplabError('E_TOOL_MISSING', 'containerlab is not installed (or not on PATH)', {
-        hint: 'install containerlab (see README, "Runtimes"), or use --runtime netns',
-      });
-    }
-    return { runtime: await loadClabRuntime(), kind: 'clab', reason: 'requested with --runtime clab' };
-  }
+  // the containerlab runtime checks its own prerequisites (containerlab or its Docker deployer)
+  if (choice === 'clab') return { runtime: await loadClabRuntime(), kind: 'clab', reason: 'requested with --runtime clab' };
   const clab = await onPath('containerlab');
   if (!clab) return { runtime: new NetnsRuntime(), kind: 'netns', reason: 'auto: containerlab is not installed' };
   if (!(await dockerAnswers())) return { runtime: new NetnsRuntime(), kind: 'netns', reason: 'auto: containerlab is installed but Docker does not answer' };
