@@ -8,7 +8,8 @@ help:
 	@echo "make up     install what is missing, build, and bring the default lab up (bgplab up)"
 	@echo "make down   take the default lab down"
 	@echo "make test   install what is missing, build, run unit and live tests (needs root)"
-	@echo "make bench  benchmarks (needs root)"
+	@echo "make bench  benchmarks (needs root): up/down times, memory, CPU, failover outage, scale; bench/results/"
+	@echo "make bench-quick  the default lab only, 3 runs (about a minute)"
 
 # --- installs ---------------------------------------------------------------
 .stamp-apt: Makefile
@@ -44,3 +45,14 @@ unit: node_modules/.stamp
 	npx vitest run test/unit
 
 .PHONY: help setup build up down generate test unit
+
+# --- benchmarks -------------------------------------------------------------
+# Needs root. Writes bench/results/latest.{json,md} (quick: quick-latest.*) and prints the table.
+# Options: make bench BENCH_ARGS="--max-nodes 600 --clab off" (node dist/bench/main.js --help)
+bench: setup build
+	node dist/bench/main.js $(BENCH_ARGS)
+
+bench-quick: setup build
+	node dist/bench/main.js --quick $(BENCH_ARGS)
+
+.PHONY: bench bench-quick

@@ -1,0 +1,123 @@
+/** Shapes of the benchmark results (bench/results/*.json). */
+import type { RuntimeKind } from '../runtime/runtime.js';
+import type { Summary } from './stats.js';
+
+export interface BenchOptions {
+  quick: boolean;
+  lab: string;
+  runs: number;
+  largeRuns: number;
+  beyondRuns: number;
+  cliRuns: number;
+  failoverRuns: number;
+  holdRuns: number;
+  maxNodes: number;
+  scale: boolean;
+  failover: boolean;
+  clab: 'auto' | 'on' | 'off';
+  clabMaxNodes: number;
+  idleSec: number;
+  quietWaitSec: number;
+  out: string;
+  timeBudgetMin: number;
+}
+
+
+export interface UpSample {
+  ok: boolean;
+  error?: string;
+  /** phases of bringUp, ms */
+  validateMs?: number;
+  generateMs?: number;
+  deployMs?: number;
+  sessionsMs?: number;
+  routesMs?: number;
+  /** start of bringUp to every session Established and every loopback route */
+  upMs?: number;
+  downMs?: number;
+  /** per node, sum of its FRR daemons, KiB: converged+idle */
+  rssKiBPerNode?: number;
+  rssKiBPerNodeMax?: number;
+  pssKiBPerNode?: number;
+  /** drop of the machine's MemAvailable per node while the lab was up (kernel included; noisy) */
+  hostKiBPerNode?: number;
+  daemons?: number;
+  /** CPU seconds during bring-up: the daemons (after they detached), bgplab itself, its children (ip, vtysh, daemon start-up), docker's daemons and shims */
+  cpuDaemonsUpSec?: number;
+  cpuBgplabSec?: number;
+  cpuChildrenSec?: number;
+  cpuDockerSec?: number;
+  /** daemons' CPU at idle: percent of one core, whole lab */
+  idleCpuPct?: number;
+  /** how busy the machine was during bring-up (all CPUs, everybody), percent */
+  machineBusyPct?: number;
+  noise?: Noise;
+}
+
+export interface Noise {
+  foreignNamespaces: number;
+  foreignZebras: number;
+  foreignContainers: number;
+  load: number;
+}
+
+export interface SizeResult {
+  label: string;
+  nodes: number;
+  links: number;
+  sessions: number;
+  runtime: RuntimeKind;
+  samples: UpSample[];
+  summary: Record<string, Summary | undefined>;
+  /** why this size stopped the scaling (a failure, the time budget, memory) */
+  breaks?: string;
+}
+
+export interface FailoverSample {
+  outageMs?: number;
+  sessionsDownMs?: number;
+  status: string;
+  message: string;
+  detection?: string;
+  resetReason?: string;
+}
+
+export interface FailoverResult {
+  scenario: string;
+  kind: string;
+  bfd: string;
+  target: string;
+  thresholdMs?: number;
+  samples: FailoverSample[];
+  outage?: Summary;
+  detect?: Summary;
+  error?: string;
+}
+
+export interface BaselineResult {
+  nodes: number;
+  links: number;
+  createMs: Summary | undefined;
+  deleteMs: Summary | undefined;
+}
+
+export interface CliResult {
+  upMs?: Summary;
+  downMs?: Summary;
+  errors: string[];
+}
+
+export interface BenchReport {
+  version: 1;
+  startedAt: string;
+  finishedAt?: string;
+  machine: { cpus: number; memGiB: number; kernel: string; frr: string; node: string; docker: boolean };
+  options: BenchOptions;
+  default: SizeResult[];
+  baseline?: BaselineResult;
+  cli?: CliResult;
+  failover: FailoverResult[];
+  scale: SizeResult[];
+  notes: string[];
+}
+
