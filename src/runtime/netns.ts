@@ -265,10 +265,14 @@ export class NetnsRuntime implements Runtime {
     const user = await this.daemonUser();
     await mapLimit(runs, 64, async (r) => {
       await mkdir(r.dir, { recursive: true, mode: 0o755 });
-      const files = r.node.frrFiles;
+      const files: Record<string, string | undefined> = { ...r.node.frrFiles };
+      // vtysh runs in the host's UTS namespace: without this its prompt would be the host's name
+      if (files['frr.conf'] && !files['vtysh.conf']) files['vtysh.conf'] = undefined;
       for (const [name, src] of Object.entries(files)) {
-        const text = await readFile(src, 'utf8');
-        await writeFile(join(r.dir, name), name === 'frr.conf' ? withEndMarker(text) : text, { mode: 0o640 });
+        let text = src === undefined ? '' : await readFile(src, 'utf8');
+        if (name === 'frr.conf') text = withEndMarker(text);
+        if (name === 'vtysh.conf' && !/^hostname /m.test(text)) text += `${text && !text.endsWith('\n') ? '\n' : ''}hostname ${r.node.name}\n`;
+        await writeFile(join(r.dir, name), text, { mode: 0o640 });
         if (user) await chown(join(r.dir, name), user.uid, user.gid);
       }
       if (r.node.sysctls.length) {
