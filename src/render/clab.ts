@@ -27,8 +27,10 @@ export const NODE_SYSCTLS: Record<string, number> = {
   'net.ipv4.fib_multipath_hash_fields': 0x37,
   'net.ipv6.fib_multipath_hash_policy': 3,
   'net.ipv6.fib_multipath_hash_fields': 0x37,
-  // a next hop whose link lost carrier is skipped at once by the kernel instead of
-  // blackholing until BGP withdraws it (leaf uplink down: 75-715 ms outage → 0 ms measured)
+  // a next hop whose link lost carrier is skipped by the kernel as soon as the carrier loss
+  // is processed, instead of blackholing until zebra replaces the route. Measured, leaf
+  // uplink down under a loaded host (load 12-14 on 2 CPUs), 5 runs each: outage > 500 ms in
+  // 3/5 without, 1/5 with; the remaining delay is the carrier event itself (linkwatch, RTNL)
   'net.ipv4.conf.all.ignore_routes_with_linkdown': 1,
   'net.ipv4.conf.default.ignore_routes_with_linkdown': 1,
   'net.ipv6.conf.all.ignore_routes_with_linkdown': 1,
