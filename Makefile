@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 APT_PACKAGES := frr iproute2 iputils-ping traceroute
+# netns runtime: packet loss through nftables where the kernel has no sch_netem
+APT_PACKAGES += nftables
 export DEBIAN_FRONTEND := noninteractive
 
 help:
