@@ -7,15 +7,14 @@ import { sessionsCheck } from './sessions.js';
 import { tracerouteCheck } from './traceroute.js';
 import { transitCheck } from './transit.js';
 import type { Check } from './types.js';
-// TODO(failover): enable once src/checks/failover.ts exports `failoverCheck: Check`
-// import { failoverCheck } from './failover.js';
+import { failoverCheck } from './failover.js';
 
 export const CHECKS: readonly Check[] = [
   sessionsCheck,
   routesCheck,
   tracerouteCheck,
   transitCheck,
-  // failoverCheck,
+  failoverCheck,
 ];
 
 export const CHECK_IDS = CHECKS.map((c) => c.id);
