@@ -98,10 +98,10 @@ export async function runtimeForLab(lab: string): Promise<SelectedRuntime | unde
   return undefined;
 }
 
-/** netns always; containerlab when installed, built and Docker answers. */
+/** netns always; the containerlab runtime when it is built and Docker answers (it can deploy without containerlab). */
 export async function availableRuntimes(): Promise<Runtime[]> {
   const out: Runtime[] = [new NetnsRuntime()];
-  if ((await onPath('containerlab')) && (await dockerAnswers(1500))) {
+  if (await dockerAnswers(1500)) {
     try {
       out.push(await loadClabRuntime());
     } catch {
