@@ -148,15 +148,22 @@ export function expectedRoutes(lab: Lab, node: string): MissingRoute[] {
   return out;
 }
 
-export const OBSERVE_COMMANDS = ['show bgp summary json', 'show ip route json'] as const;
+export const SESSION_COMMAND = 'show bgp summary json';
+export const ROUTE_COMMAND = 'show ip route json';
 
-/** One vtysh call: the node's expected sessions and its missing loopback routes. */
-export async function observeNode(runtime: Runtime, lab: Lab, node: string): Promise<NodeObservation> {
+/**
+ * One vtysh call: the node's expected sessions and (with `routes`, default) its missing
+ * loopback routes. Without routes, missingRoutes lists every expected route as unknown.
+ * The route table is the expensive part (~150 KB of JSON on a 100-node lab, ~120 ms):
+ * the waiter asks for it only once a node's sessions are up.
+ */
+export async function observeNode(runtime: Runtime, lab: Lab, node: string, opts: { routes?: boolean } = {}): Promise<NodeObservation> {
+  const withRoutes = opts.routes ?? true;
   const expected = lab.sessions.filter((s) => s.node === node);
   const want = expectedRoutes(lab, node);
   let out: string;
   try {
-    out = await runtime.vtysh(lab.name, node, OBSERVE_COMMANDS);
+    out = await runtime.vtysh(lab.name, node, withRoutes ? [SESSION_COMMAND, ROUTE_COMMAND] : [SESSION_COMMAND]);
   } catch (e) {
     const error = e instanceof Error ? e.message.replace(/^vtysh on [^:]+: /, '') : String(e);
     return {
@@ -172,8 +179,10 @@ export async function observeNode(runtime: Runtime, lab: Lab, node: string): Pro
   } catch {
     docs = [];
   }
+  const sessions = sessionsFromSummary(docs[0], expected);
+  if (!withRoutes) return { node, sessions, missingRoutes: want };
   const routes = installedPrefixes(docs[1]);
-  return { node, sessions: sessionsFromSummary(docs[0], expected), missingRoutes: want.filter((r) => !routes.has(r.prefix)) };
+  return { node, sessions, missingRoutes: want.filter((r) => !routes.has(r.prefix)) };
 }
 
 const sessionsDone = (o: NodeObservation | undefined) => !!o && o.sessions.every((s) => s.state === 'Established');
@@ -291,7 +300,10 @@ export class LabWaiter {
       const todo = this.lab.nodes.map((n) => n.name).filter((n) => !done(this.latest.get(n)));
       if (todo.length) {
         this.rounds++;
-        const obs = await mapLimit(todo, this.opts.concurrency ?? 16, (n) => observeNode(this.runtime, this.lab, n));
+        // the route table only for nodes whose sessions were up at the last look
+        const obs = await mapLimit(todo, this.opts.concurrency ?? 16, (n) =>
+          observeNode(this.runtime, this.lab, n, { routes: goal === 'routes' && sessionsDone(this.latest.get(n)) }),
+        );
         for (const o of obs) this.latest.set(o.node, o);
       }
       const all = this.lab.nodes.map((n) => this.latest.get(n.name));

@@ -71,35 +71,44 @@ describe('installedPrefixes / expectedRoutes', () => {
   });
 });
 
+const routeCalls: Record<string, number> = {};
+
 /** A fake runtime whose nodes converge after a number of polls. */
 function fakeRuntime(convergeAfter: Record<string, number>, calls: Record<string, number>): Runtime {
   const all = new Map(lab.nodes.map((n) => [n.name, n]));
   return {
     kind: 'netns',
-    async vtysh(_lab, node) {
+    async vtysh(_lab, node, commands) {
       calls[node] = (calls[node] ?? 0) + 1;
       const up = calls[node]! > (convergeAfter[node] ?? 0);
       const peers: Record<string, unknown> = {};
       for (const s of lab.sessions.filter((x) => x.node === node)) peers[s.ifname] = { state: up ? 'Established' : 'Connect' };
+      const summary = JSON.stringify({ ipv4Unicast: { peers } });
+      if (!commands.includes('show ip route json')) return summary;
+      // asked for routes: only ever after this node's sessions were seen up
+      if (!up) throw new Error(`${node}: routes asked before its sessions were up`);
+      routeCalls[node] = (routeCalls[node] ?? 0) + 1;
       const routes: Record<string, unknown> = {};
-      if (up) for (const r of expectedRoutes(lab, node)) routes[r.prefix] = [{ selected: true, installed: true }];
+      for (const r of expectedRoutes(lab, node)) routes[r.prefix] = [{ selected: true, installed: true }];
       routes[`${all.get(node)!.loopback}/32`] = [{ selected: true }];
-      return JSON.stringify({ ipv4Unicast: { peers } }) + '\n' + JSON.stringify(routes);
+      return summary + '\n' + JSON.stringify(routes);
     },
   } as Runtime;
 }
 
 describe('LabWaiter', () => {
-  it('polls only nodes that are not done, and reports when sessions and routes converged', async () => {
+  it('polls only nodes that are not done, the route table only once sessions are up, and reports when each converged', async () => {
     const calls: Record<string, number> = {};
     const w = new LabWaiter(fakeRuntime({ server1: 3 }, calls), lab, { intervalMs: 1 });
     const r = await w.until('routes', 5000);
     expect(r.ok).toBe(true);
     expect(r.down).toEqual([]);
     expect(r.missing).toEqual([]);
-    expect(calls['server1']).toBe(4);
-    // leaf1 converged at once but waits on server1's session: polled until its peer is up too
-    expect(calls['spine1']).toBe(1);
+    // sessions first (3 polls down, 1 up), then one poll with the route table
+    expect(calls['server1']).toBe(5);
+    expect(routeCalls['server1']).toBe(1);
+    expect(calls['spine1']).toBe(2);
+    expect(routeCalls['spine1']).toBe(1);
     expect(r.sessionsMs).toBeDefined();
     expect(r.routesMs).toBeGreaterThanOrEqual(r.sessionsMs!);
   });
