@@ -564,7 +564,7 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
     measured.lostPackets = perFlow.reduce((n, x) => n + lostPackets(x.f, eventUs), 0);
     const base = baselineLoss(res1, eventUs);
     if (base > 0) problems.push(`the probe lost traffic before the ${s.kind} (${fmtMs(base)}): the fabric was not stable`);
-    const started = Math.min(...res1.directions.map((d) => d.sender.sendStartUs));
+    const started = Math.max(...res1.directions.map((d) => d.sender.sendStartUs));
     if (started > eventUs) problems.push('the probe started after the failure was injected (a loaded machine?): measurement invalid');
     const stillOpen = perFlow.filter((x) => x.f.outages.some((o) => o.open));
     if (stillOpen.length) problems.push(`${stillOpen.length} flows had not recovered when the probe stopped`);
@@ -638,7 +638,6 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
       await sleep(1000);
     }
     measured.pathsBefore = beforeSet.size;
-    measured.paths = [...beforeSet];
     if (restoreOutage > threshold) problems.push(`the restore cut traffic for ${fmtMs(restoreOutage)} (threshold ${fmtMs(threshold)})`);
   } catch (err) {
     if (!isBgplabError(err)) throw err;
@@ -659,8 +658,19 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
   if (otherOutage > threshold) {
     problems.push(`flows that did not cross ${elementName} were cut off too (${fmtMs(otherOutage)})`);
   }
-  if (problems.length) return result('fail', `${problems.join('; ')} [${detail}]`, measured);
-  return result('pass', `outage ${fmtMs(eventOutage)} ≤ ${fmtMs(threshold)} (${detail}; restore ${fmtMs(Number(measured.restoreOutageMs ?? 0))})`, measured);
+  const ordered = orderMeasured(measured);
+  if (problems.length) return result('fail', `${problems.join('; ')} [${detail}]`, ordered);
+  return result('pass', `outage ${fmtMs(eventOutage)} ≤ ${fmtMs(threshold)} (${detail}; restore ${fmtMs(Number(measured.restoreOutageMs ?? 0))})`, ordered);
+}
+
+/** The numbers people look for first (the table prints them in this order). */
+const MEASURED_ORDER = ['outageMs', 'thresholdMs', 'flowsCrossed', 'flows', 'otherFlowsMaxOutageMs', 'detection', 'sessionsDownMs', 'reestablishMs', 'restoreOutageMs'];
+
+function orderMeasured(m: Record<string, number | string | string[]>): Record<string, number | string | string[]> {
+  const out: Record<string, number | string | string[]> = {};
+  for (const k of MEASURED_ORDER) if (m[k] !== undefined) out[k] = m[k]!;
+  for (const [k, v] of Object.entries(m)) if (!(k in out)) out[k] = v;
+  return out;
 }
 
 export async function runFailover(ctx: CheckContext, opts: Partial<FailoverOptions> = {}, scenarios?: FailoverScenario[]): Promise<CheckResult[]> {
