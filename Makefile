@@ -12,6 +12,10 @@ help:
 	@echo "make test   install what is missing, build, run unit and live tests (needs root)"
 	@echo "make bench  benchmarks (needs root): up/down times, memory, CPU, failover outage, scale; bench/results/"
 	@echo "make bench-quick  the default lab only, 3 runs (about a minute)"
+	@echo "make docker        install docker.io and start dockerd (no systemd needed; idempotent)"
+	@echo "make images        build the FRR node image bgplab/frr:latest offline (debootstrap + docker import; cached)"
+	@echo "make containerlab  build containerlab $(CLAB_VERSION) from its Go module into /usr/local/bin (cached)"
+	@echo "make test-clab     the default lab on containerlab: bgplab test --runtime clab"
 
 # --- installs ---------------------------------------------------------------
 .stamp-apt: Makefile
@@ -38,15 +42,40 @@ down: build
 generate: build
 	node dist/cli.js generate $(LAB)
 
+# --- containers: Docker, the node image, containerlab (the clab runtime) ----
+CLAB_VERSION ?= v0.79.0
+
+# docker.io from Debian; dockerd started by hand (no systemd), with no bridge, no iptables
+# rules and no ip_forward change on the host (see images/start-dockerd.sh).
+docker:
+	@dpkg -s docker.io >/dev/null 2>&1 || { echo "installing: docker.io"; apt-get update -qq && apt-get install -y -qq --no-install-recommends docker.io; }
+	@bash images/start-dockerd.sh
+
+# No registry is reachable: debootstrap Debian + its frr, then docker import. Skipped when
+# the image's inputs are unchanged; the rootfs tarball is cached in /var/cache/bgplab/.
+images: docker
+	@dpkg -s debootstrap >/dev/null 2>&1 || { echo "installing: debootstrap"; apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap; }
+	@bash images/build-offline.sh
+
+# containerlab from the Go module proxy (go install itself is refused, see the script).
+containerlab:
+	@command -v patch >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends patch; }
+	@CLAB_VERSION=$(CLAB_VERSION) bash images/install-containerlab.sh
+
+clab-setup: docker images containerlab
+
+test-clab: setup build clab-setup
+	node dist/cli.js test --runtime clab $(LAB)
+
 # --- tests ------------------------------------------------------------------
-test: setup build
+test: setup build clab-setup
 	npx tsc -p tsconfig.json --noEmit
 	npx vitest run
 
 unit: node_modules/.stamp
 	npx vitest run test/unit
 
-.PHONY: help setup build up down generate test unit
+.PHONY: help setup build up down generate test unit docker images containerlab clab-setup test-clab
 
 # --- benchmarks -------------------------------------------------------------
 # Needs root. Writes bench/results/latest.{json,md} (quick: quick-latest.*) and prints the table.
