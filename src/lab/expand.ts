@@ -27,7 +27,7 @@ export const DEFAULT_ASN = { 'super-spine': 64900, spine: 65000, leaf: 65101, se
 export const ROLE_BLOCK: Record<Role, number> = { spine: 1, leaf: 2, server: 3, 'super-spine': 4, border: 5, router: 6 };
 export const DEFAULT_BFD: BfdSettings = { enabled: false, intervalMs: 300, multiplier: 3 };
 /** Interfaces bgplab reserves inside a node. */
-export const RESERVED_IFNAMES = new Set(['lo', 'eth0', 'svc0']);
+export const RESERVED_IFNAMES = new Set(['lo', 'eth0']);
 
 interface DraftNode {
   name: string;
@@ -128,7 +128,7 @@ export function expandLab(spec: LabFile, source?: string): ExpandResult {
         push(p, `interface name "${ep.ifname}" is not valid`, 'use letters, digits, ".", "_" or "-", starting with a letter');
         ok = false;
       } else if (RESERVED_IFNAMES.has(ep.ifname)) {
-        push(p, `interface "${ep.ifname}" is reserved (lo: loopback, eth0: containerlab management, svc0: announced prefixes)`, 'use eth1 or higher');
+        push(p, `interface "${ep.ifname}" is reserved (lo: loopback, eth0: containerlab management)`, 'use eth1 or higher');
         ok = false;
       }
       const key = `${ep.node}:${ep.ifname}`;

@@ -7,7 +7,7 @@
  * - labels naming each node's role
  */
 import { Document, YAMLSeq } from 'yaml';
-import type { Lab, LabNode } from '../lab/model.js';
+import type { Lab } from '../lab/model.js';
 
 /** NET_ADMIN: routes, links, netem; NET_RAW: ping/traceroute, BFD/ND sockets; SYS_ADMIN: FRR's
  *  namespace and capability handling (measured: FRR runs with these three, see DESIGN.md). */
@@ -58,29 +58,6 @@ export function hashSeed(name: string): number {
   return h === 0 ? 1 : h;
 }
 
-/** The dummy interface holding a node's announced prefixes. */
-export const ANNOUNCE_IF = 'svc0';
-
-/** Commands run inside the node after start: the announced prefixes on a local interface. */
-export function announceExec(n: LabNode): string[] {
-  if (!n.announce.length) return [];
-  const cmds = [`ip link add ${ANNOUNCE_IF} type dummy`];
-  for (const p of n.announce) cmds.push(`ip address add ${firstHost(p)} dev ${ANNOUNCE_IF}`);
-  cmds.push(`ip link set ${ANNOUNCE_IF} up`);
-  return cmds;
-}
-
-/** 10.1.1.0/24 -> 10.1.1.1/24; 192.0.2.10/32 stays. The connected route equals the prefix. */
-function firstHost(prefix: string): string {
-  const [addr, len] = prefix.split('/') as [string, string];
-  const l = Number(len);
-  if (addr.includes(':')) return l >= 127 ? prefix : `${addr.replace(/::$/, '::1').replace(/:0$/, ':1')}/${len}`;
-  if (l >= 31) return prefix;
-  const parts = addr.split('.').map(Number);
-  parts[3] = parts[3]! + 1;
-  return `${parts.join('.')}/${len}`;
-}
-
 export function renderClab(lab: Lab): string {
   const nodes: Record<string, unknown> = {};
   for (const n of lab.nodes) {
@@ -95,8 +72,6 @@ export function renderClab(lab: Lab): string {
       sysctls: { ...NODE_SYSCTLS, 'net.ipv4.fib_multipath_hash_seed': hashSeed(n.name) },
       binds: ['frr.conf', 'daemons', 'vtysh.conf'].map((f) => `nodes/${n.name}/${f}:/etc/frr/${f}`),
     };
-    const exec = announceExec(n);
-    if (exec.length) node['exec'] = exec;
     nodes[n.name] = node;
   }
   const doc = new Document(

@@ -9,6 +9,7 @@
  *     (route-map FROM-<server> in on that interface).
  */
 import type { Lab, LabNode } from '../lab/model.js';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../lab/ip.js';
 
 export interface NodeView {
   node: LabNode;
@@ -28,6 +29,15 @@ export function nodeViews(lab: Lab): NodeView[] {
 }
 
 const isV6 = (p: string) => p.includes(':');
+
+/** The address configured for an announced prefix: its first host (10.1.1.0/24 -> 10.1.1.1/24), the prefix itself for /32 and /128. */
+export function announceAddress(prefix: string): string {
+  const [addr, len] = prefix.split('/') as [string, string];
+  const l = Number(len);
+  if (isV6(addr)) return l >= 127 ? prefix : `${formatIPv6((parseIPv6(addr) ?? 0n) + 1n)}/${len}`;
+  if (l >= 31) return prefix;
+  return `${formatIPv4((parseIPv4(addr) ?? 0n) + 1n)}/${len}`;
+}
 
 /** bgp bestpath as-path multipath-relax is needed where equal-cost paths can arrive from
  *  neighbors in different ASNs: a node whose BGP neighbors span two or more ASNs
@@ -69,6 +79,10 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
   L.push('interface lo');
   L.push(` ip address ${n.loopback}/32`);
   if (n.loopback6) L.push(` ipv6 address ${n.loopback6}/128`);
+  // Announced prefixes live on lo too (zebra configures them): the connected route is the
+  // prefix, so `network` finds it, and the node answers for every address in it. Not a
+  // dummy interface: not every kernel has CONFIG_DUMMY (this machine's has not).
+  for (const p of n.announce) L.push(` ${isV6(p) ? 'ipv6' : 'ip'} address ${announceAddress(p)}`);
   L.push('exit');
   L.push('!');
 

@@ -26,35 +26,6 @@ export async function artifacts(file: string, name: string, edit: (text: string)
   return { lab: r.lab, dir };
 }
 
-/** Can this kernel create dummy interfaces? (CONFIG_DUMMY; not on every CI VM) */
-export async function kernelHasDummy(): Promise<boolean> {
-  const ns = `nst-probe-${process.pid}`;
-  await execa('ip', ['netns', 'add', ns]);
-  try {
-    const r = await execa('ip', ['-n', ns, 'link', 'add', 'd0', 'type', 'dummy'], { reject: false });
-    return r.exitCode === 0;
-  } finally {
-    await execa('ip', ['netns', 'del', ns], { reject: false });
-  }
-}
-
-/**
- * The renderer holds a server's announced prefixes on a dummy interface `svc0`. On a
- * kernel without CONFIG_DUMMY that exec fails (and fails `up`, as a test below checks):
- * for the tests of the runtime itself, put the same addresses on lo instead.
- */
-export async function announceOnLo(dir: string): Promise<number> {
-  const f = (await readdir(dir)).find((x) => x.endsWith('.clab.yml'))!;
-  const text = await readFile(join(dir, f), 'utf8');
-  const out = text
-    .split('\n')
-    .filter((l) => !/ip link add svc0 type dummy|ip link set svc0 up/.test(l))
-    .map((l) => l.replace(/dev svc0\b/, 'dev lo'))
-    .join('\n');
-  await writeFile(join(dir, f), out);
-  return text.split('\n').length - out.split('\n').length;
-}
-
 /** Everything of a lab still on the machine: namespaces, processes (in them or naming its dir), mounts, state. */
 export async function leftovers(lab: string): Promise<string[]> {
   const out: string[] = [];

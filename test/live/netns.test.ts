@@ -5,13 +5,13 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LabWaiter, observeLab } from '../../src/lab/wait.js';
 import type { Lab } from '../../src/lab/model.js';
 import { NetnsRuntime } from '../../src/runtime/netns.js';
 import { readState } from '../../src/runtime/netns-state.js';
 import { isBgplabError } from '../../src/util/errors.js';
-import { announceOnLo, artifacts, isRoot, kernelHasDummy, leftovers } from './netns-helpers.js';
+import { artifacts, isRoot, leftovers } from './netns-helpers.js';
 
 const rt = new NetnsRuntime();
 const labsUsed = new Set<string>();
@@ -48,7 +48,6 @@ async function until(pred: () => Promise<boolean>, timeoutMs: number): Promise<n
   return Date.now() - t0;
 }
 
-let hasDummy = true;
 
 async function hostLinks(): Promise<Set<string>> {
   const r = await execa('ip', ['-o', 'link', 'show']);
@@ -56,10 +55,6 @@ async function hostLinks(): Promise<Set<string>> {
 }
 
 describe.skipIf(!isRoot)('netns runtime (live)', () => {
-  beforeAll(async () => {
-    hasDummy = await kernelHasDummy();
-  });
-
   afterAll(async () => {
     for (const l of labsUsed) await rt.destroy(l).catch(() => {});
     for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -68,7 +63,6 @@ describe.skipIf(!isRoot)('netns runtime (live)', () => {
 
   it('the default lab comes up: every session Established, the model\'s routes, ping between all server loopbacks; down leaves nothing', async () => {
     const { lab, dir } = await gen('labs/clos.yml', 'nstclos');
-    if (!hasDummy) console.log(`kernel has no dummy interfaces: ${await announceOnLo(dir)} exec lines moved to lo`);
     const hostBefore = await hostLinks();
     const t0 = performance.now();
     await rt.deploy(dir);

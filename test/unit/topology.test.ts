@@ -26,7 +26,7 @@ describe('parseTopology', () => {
     expect(s1.frrFiles['frr.conf']).toBe(resolve('test/fixtures/mini/nodes/s1/frr.conf'));
     expect(Object.keys(s1.frrFiles).sort()).toEqual(['daemons', 'frr.conf', 'vtysh.conf']);
     expect(s1.sysctls).toContainEqual(['net.ipv6.conf.default.accept_dad', '0']);
-    expect(s1.exec[0]).toEqual(['ip', 'link', 'add', 'svc0', 'type', 'dummy']);
+    expect(s1.exec[0]).toEqual(['ip', 'address', 'add', '192.0.2.10/32', 'dev', 'lo']);
     expect(s1.labels['bgplab.role']).toBe('server');
     expect(plan.links).toEqual([{ a: { node: 'l1', ifname: 'eth1' }, b: { node: 's1', ifname: 'eth1' } }]);
     expect(s1.interfaces).toEqual(['eth1']);
