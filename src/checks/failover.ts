@@ -309,7 +309,9 @@ async function statesOf(runtime: Runtime, lab: string, sessions: SessionRef[]): 
 export function classifyReset(dueTo: string, notification = ''): Detection | string {
   const s = `${dueTo} ${notification}`;
   if (/BFD/i.test(s)) return 'bfd';
-  if (/Interface down|Neighbor address lost/i.test(s)) return 'carrier';
+  // after a carrier loss the peer's link-local address is gone: bgpd's next reconnect
+  // attempt records "Waiting for NHT" (or "...IPv6 LLA") over the original reason
+  if (/Interface down|Neighbor address lost|Waiting for NHT|Waiting for Peer IPv6 LLA/i.test(s)) return 'carrier';
   if (/Hold Timer/i.test(s)) return 'hold';
   if (/Notification|closed the session|Cease/i.test(s)) return 'session-close';
   return dueTo || 'unknown';

@@ -192,6 +192,7 @@ describe('FRR output', () => {
     expect(classifyReset('Interface down')).toBe('carrier');
     expect(classifyReset('BGP Notification send', 'Hold Timer Expired')).toBe('hold');
     expect(classifyReset('BGP Notification received', 'Cease/Administrative Shutdown')).toBe('session-close');
-    expect(classifyReset('Waiting for NHT')).toBe('Waiting for NHT');
+    expect(classifyReset('Waiting for NHT')).toBe('carrier');
+    expect(classifyReset('Socket Error')).toBe('Socket Error');
   });
 });
