@@ -5,9 +5,14 @@
 #  - /etc/frr is bound from the lab's artifacts (frr.conf, daemons, vtysh.conf); the bound
 #    `daemons` file alone decides which daemons run (frrinit.sh / watchfrr read it).
 #  - The fabric interfaces (eth1..) appear only after the container started (containerlab,
-#    or bgplab's docker deployer, adds the veths afterwards). That is fine for FRR: zebra
-#    learns interfaces from netlink as they come, and `neighbor ethN interface` sessions
-#    start once ethN exists. So FRR is started at once; nothing waits for links.
+#    or bgplab's docker deployer, adds the veths afterwards). FRR is started once every
+#    interface frr.conf peers on (`neighbor ethN interface`) exists and is up, or after
+#    BGPLAB_LINK_WAIT seconds (default 30) whatever the links do. Why wait: measured with
+#    FRR 8.4, a veth whose link-local address appeared while zebra was starting was
+#    missing from zebra's view for good (the kernel had it; `show interface` did not), so
+#    zebra sent no router advertisements there and the neighbor stayed "Waiting for Peer
+#    IPv6 LLA" forever: 2 of ~20 deploys here. Starting after the links exist is what the netns
+#    runtime does anyway. A node whose links never come still starts (just later).
 #  - PID 1 stays alive even when FRR is stopped on purpose (bgplab's "stop routing" runs
 #    `frrinit.sh stop` inside the container: the node, its namespace and links remain).
 #  - SIGTERM (docker stop / containerlab destroy) stops FRR and exits 0 within a second.
@@ -26,6 +31,24 @@ trap stop TERM INT
 for d in /var/run/frr /var/log/frr /var/tmp/frr; do
   mkdir -p "$d" && chown frr:frr "$d" 2>/dev/null || true
 done
+
+# the interfaces frr.conf peers on; wait (bounded) until each exists and is up
+wanted=$(sed -n 's/^[[:space:]]*neighbor[[:space:]][[:space:]]*\([^[:space:]][^[:space:]]*\)[[:space:]][[:space:]]*interface.*/\1/p' /etc/frr/frr.conf 2>/dev/null | sort -u)
+limit=$(( ${BGPLAB_LINK_WAIT:-30} * 10 ))
+i=0
+while [ -n "$wanted" ] && [ $i -lt $limit ]; do
+  missing=""
+  for w in $wanted; do
+    [ "$(cat "/sys/class/net/$w/operstate" 2>/dev/null)" = up ] || missing="$missing $w"
+  done
+  [ -z "$missing" ] && break
+  sleep 0.1
+  i=$((i + 1))
+done
+if [ -n "$wanted" ]; then
+  if [ -z "${missing:-}" ]; then echo "bgplab-entrypoint: links up after $((i * 100)) ms:" $wanted
+  else echo "bgplab-entrypoint: starting FRR without$missing (not up after ${BGPLAB_LINK_WAIT:-30} s)"; fi
+fi
 
 if [ "${BGPLAB_NO_FRR:-}" = "1" ]; then
   echo "bgplab-entrypoint: BGPLAB_NO_FRR=1, not starting FRR"
