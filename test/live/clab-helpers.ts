@@ -122,5 +122,4 @@ export async function until(what: string, probe: () => Promise<string[]>, timeou
 }
 
 /** Small fabrics for the live tests (no `announce:` VIPs: some CI kernels lack CONFIG_DUMMY). */
-export const LAB_2x2x2 = 'name: x\nfabric:\n  spines: 2\n  leaves: 2\n  servers: 2\n';
 export const LAB_1x2x1 = 'name: x\nfabric:\n  spines: 1\n  leaves: 2\n  servers: 1\n';
