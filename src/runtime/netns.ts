@@ -64,6 +64,7 @@ import {
   type LabState,
 } from './netns-state.js';
 import { findTopologyFile, IFNAME_RE, loadTopology, type DeployPlan, type PlanNode } from './topology.js';
+import { vtyShow } from './netns-vty.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, RunningLab, Runtime } from './runtime.js';
 
 export const FRR_DIR = process.env['BGPLAB_FRR_DIR'] ?? '/usr/lib/frr';
@@ -533,6 +534,9 @@ export class NetnsRuntime implements Runtime {
    */
   async vtysh(lab: string, node: string, commands: readonly string[]): Promise<string> {
     await this.requireNode(lab, node);
+    // show commands go straight to the daemon's vty socket (no vtysh process: ~50x less CPU per poll)
+    const fast = await vtyShow(nodeStateDir(lab, node), commands);
+    if (fast !== undefined) return fast;
     const r = await run('vtysh', this.vtyshArgv(lab, node, commands), { check: false, timeoutMs: 30_000 });
     if (r.exitCode !== 0) {
       throw new BgplabError('E_VTYSH', `vtysh on ${node}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? `exit ${r.exitCode}`}`, {
