@@ -130,10 +130,7 @@ function propagate(lab: Lab, origins: ReadonlySet<string>, byName: Map<string, L
   const maxRounds = lab.nodes.length * 2 + 4;
   for (let round = 0; round < maxRounds; round++) {
     const next = new Map<string, NodeState>();
-    for (const o of origins) next.set(o, state.get(o)!);
     for (const node of lab.nodes) {
-      // an originator prefers its own (local) route
-      if (origins.has(node.name)) continue;
       const offers: Offer[] = [];
       for (const s of lab.sessions) {
         if (s.node !== node.name) continue;
@@ -153,6 +150,12 @@ function propagate(lab: Lab, origins: ReadonlySet<string>, byName: Map<string, L
           certain: accepted.length === all.length,
           ambiguousUpstream: nbState.ambiguous,
         });
+      }
+      // an originator keeps (and advertises) its own local route, but still receives the
+      // other originators' copies of an anycast prefix (they count in its pfxRcd)
+      if (origins.has(node.name)) {
+        next.set(node.name, { length: 0, asPaths: [[]], offers, ambiguous: false });
+        continue;
       }
       if (offers.length === 0) continue;
       const length = Math.min(...offers.map((o) => o.length));

@@ -207,6 +207,12 @@ describe('predictFabric with an anycast prefix (labs/explicit.yml: 192.0.2.80/32
     expect(p.received('leaf1', 'eth3').prefixes.sort()).toEqual(['10.0.3.1/32', '192.0.2.80/32'].sort());
     expect(p.route('web1', '192.0.2.80/32')).toMatchObject({ pathLength: 0, nextHops: [] });
   });
+  it('an originator may receive the other copy of its anycast prefix (a leaf whose best is via the other server)', () => {
+    // leaf1's best for the VIP is via web1 or web2 (tie-break); via web1 it is sent to web2 and accepted
+    const atWeb2 = p.received('web2', 'eth1');
+    expect(atWeb2.maybe).toEqual(['192.0.2.80/32']);
+    expect(atWeb2.max).toBe(atWeb2.min + 1);
+  });
   it('the lab traceroute expectation matches every predicted path', () => {
     for (const path of p.paths('web1', 'edge')) expect(hopsMatch(lab, path.slice(1), ['leaf', 'spine', 'border1', 'edge'])).toBe(true);
   });
