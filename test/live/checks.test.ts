@@ -66,7 +66,12 @@ describe.skipIf(!isRoot)('checks on the default fabric shape (lab ckclos)', () =
     try {
       await vtysh(spine, [...cfg, 'no neighbor eth1 interface peer-group FABRIC', 'neighbor eth1 interface remote-as 65999']);
       await until('spine1:eth1 down', () => passing(evaluateSessions(ctx), 'sessions'));
-      const rs = await makeSessionsCheck({ settleMs: 0 }).run(ctx);
+      // the reason arrives with the first OPEN exchange after the change (leaf1 retries)
+      let rs: CheckResult[] = [];
+      await until('spine1 to reject leaf1\'s OPEN', async () => {
+        rs = await makeSessionsCheck({ settleMs: 0 }).run(ctx);
+        return rs.some((r) => r.name.startsWith('spine1:eth1') && r.message.includes('Bad Peer AS')) ? [] : ['no Bad Peer AS yet'];
+      }, 30_000);
       const bad = fails(rs);
       const down = bad.filter((r) => r.measured?.state !== 'Established');
       expect(down.map((r) => r.name).sort()).toEqual(['leaf1:eth1 → spine1', 'spine1:eth1 → leaf1']);
