@@ -58,7 +58,13 @@ export function hashSeed(name: string): number {
   return h === 0 ? 1 : h;
 }
 
-export function renderClab(lab: Lab): string {
+export interface RenderOptions {
+  /** Emit the per-node ECMP hash seed sysctl (needs kernel >= 6.11; Docker and the netns
+   *  runtime refuse an unknown sysctl). writeArtifacts probes the running kernel. */
+  hashSeed?: boolean;
+}
+
+export function renderClab(lab: Lab, opts: RenderOptions = {}): string {
   const nodes: Record<string, unknown> = {};
   for (const n of lab.nodes) {
     const labels: Record<string, string> = { 'bgplab.role': n.role, 'bgplab.asn': String(n.asn), 'bgplab.loopback': n.loopback };
@@ -69,7 +75,9 @@ export function renderClab(lab: Lab): string {
       privileged: false,
       'cap-add': CAPABILITIES,
       labels,
-      sysctls: { ...NODE_SYSCTLS, 'net.ipv4.fib_multipath_hash_seed': hashSeed(n.name) },
+      // no management network: nothing of the lab on the host's bridges, routes or iptables
+      'network-mode': 'none',
+      sysctls: opts.hashSeed === false ? NODE_SYSCTLS : { ...NODE_SYSCTLS, 'net.ipv4.fib_multipath_hash_seed': hashSeed(n.name) },
       binds: ['frr.conf', 'daemons', 'vtysh.conf'].map((f) => `nodes/${n.name}/${f}:/etc/frr/${f}`),
     };
     nodes[n.name] = node;
@@ -77,6 +85,8 @@ export function renderClab(lab: Lab): string {
   const doc = new Document(
     {
     name: lab.name,
+    // containerlab creates its management bridge only when a node uses it: none does
+    mgmt: { 'skip-when-unused': true },
     topology: {
       nodes,
       links: lab.links.map((l) => ({ endpoints: [`${l.a.node}:${l.a.ifname}`, `${l.b.node}:${l.b.ifname}`] })),

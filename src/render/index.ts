@@ -5,7 +5,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Lab } from '../lab/model.js';
-import { renderClab } from './clab.js';
+import { existsSync } from 'node:fs';
+import { renderClab, type RenderOptions } from './clab.js';
 import { nodeViews, renderDaemons, renderFrrConf, renderVtyshConf } from './frr.js';
 
 export const MODEL_FILE = 'bgplab.json';
@@ -14,9 +15,9 @@ export function topologyFile(lab: Pick<Lab, 'name'>): string {
   return `${lab.name}.clab.yml`;
 }
 
-export function renderLab(lab: Lab): Map<string, string> {
+export function renderLab(lab: Lab, opts: RenderOptions = {}): Map<string, string> {
   const out = new Map<string, string>();
-  out.set(topologyFile(lab), renderClab(lab));
+  out.set(topologyFile(lab), renderClab(lab, opts));
   for (const v of nodeViews(lab)) {
     out.set(`nodes/${v.node.name}/frr.conf`, renderFrrConf(lab, v));
     out.set(`nodes/${v.node.name}/daemons`, renderDaemons(v.node));
@@ -27,8 +28,13 @@ export function renderLab(lab: Lab): Map<string, string> {
 }
 
 /** Write the rendered files into dir (replacing its nodes/ tree). Returns the paths written. */
-export async function writeArtifacts(lab: Lab, dir: string): Promise<string[]> {
-  const files = renderLab(lab);
+/** What the running kernel supports, for the topology's sysctls. */
+export function kernelRenderOptions(): RenderOptions {
+  return { hashSeed: existsSync('/proc/sys/net/ipv4/fib_multipath_hash_seed') };
+}
+
+export async function writeArtifacts(lab: Lab, dir: string, opts: RenderOptions = kernelRenderOptions()): Promise<string[]> {
+  const files = renderLab(lab, opts);
   await rm(join(dir, 'nodes'), { recursive: true, force: true });
   const written: string[] = [];
   for (const [rel, text] of files) {
