@@ -67,6 +67,11 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
   const serverPorts = isServer ? [] : v.ports.filter((p) => p.peer.role === 'server');
   const fabricPorts = isServer ? [] : v.ports.filter((p) => p.peer.role !== 'server');
   const L: string[] = [];
+  // No `exit` lines: the netns runtime starts each daemon with `-f frr.conf`, and a daemon
+  // that does not know a block (bgpd: `bfd`; bfdd: `interface`) would take that block's
+  // `exit` as leaving configuration mode and reject everything after it (measured: a BFD
+  // lab lost its whole `router bgp`). Without them every daemon, like vtysh, climbs back to
+  // the top level by itself at the next top-level command.
   L.push('frr defaults datacenter');
   L.push(`hostname ${n.name}`);
   L.push('service integrated-vtysh-config');
@@ -83,7 +88,6 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
   // prefix, so `network` finds it, and the node answers for every address in it. Not a
   // dummy interface: not every kernel has CONFIG_DUMMY (this machine's has not).
   for (const p of n.announce) L.push(` ${isV6(p) ? 'ipv6' : 'ip'} address ${announceAddress(p)}`);
-  L.push('exit');
   L.push('!');
 
   if (n.bfd.enabled) {
@@ -92,9 +96,7 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
     L.push(`  detect-multiplier ${n.bfd.multiplier}`);
     L.push(`  receive-interval ${n.bfd.intervalMs}`);
     L.push(`  transmit-interval ${n.bfd.intervalMs}`);
-    L.push(' exit');
-    L.push('exit');
-    L.push('!');
+        L.push('!');
   }
 
   if (filters) {
@@ -105,12 +107,10 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
       L.push('!');
       L.push('route-map TO-FABRIC permit 10');
       L.push(' match ip address prefix-list OWN');
-      L.push('exit');
       L.push('!');
       if (ipv6) {
         L.push('route-map TO-FABRIC6 permit 10');
         L.push(' match ipv6 address prefix-list OWN6');
-        L.push('exit');
         L.push('!');
       }
     }
@@ -124,12 +124,10 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
       L.push('!');
       L.push(`route-map ${name} permit 10`);
       L.push(` match ip address prefix-list ${name}`);
-      L.push('exit');
       L.push('!');
       if (ipv6) {
         L.push(`route-map ${name}-6 permit 10`);
         L.push(` match ipv6 address prefix-list ${name}-6`);
-        L.push('exit');
         L.push('!');
       }
     }
@@ -176,7 +174,6 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
     }
     L.push(' exit-address-family');
   }
-  L.push('exit');
   L.push('!');
   return L.join('\n') + '\n';
 }
