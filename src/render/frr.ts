@@ -138,6 +138,10 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
 
   L.push(`router bgp ${n.asn}`);
   L.push(` bgp router-id ${n.loopback}`);
+  // bgpd holds a new peer's first update for the subgroup coalesce time: 1 s by default
+  // (and more with many peers). Measured on the default lab: every loopback route arrived
+  // ~1.0 s after the last session came up with the default, ~0.1 s with 100 ms.
+  L.push(' coalesce-time 100');
   if (needsMultipathRelax(v)) L.push(' bgp bestpath as-path multipath-relax');
   if (lab.options.keepalive !== 3 || lab.options.hold !== 9) L.push(` timers bgp ${lab.options.keepalive} ${lab.options.hold}`);
   const groups: { name: string; ports: { ifname: string; peer: LabNode }[] }[] = isServer
@@ -178,6 +182,11 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
   return L.join('\n') + '\n';
 }
 
+/** 1024 (the usual default), or a power of two with room for 4 fds per interface on very wide nodes. */
+export function daemonFdLimit(n: Pick<LabNode, 'interfaces'>): number {
+  return Math.max(1024, 2 ** Math.ceil(Math.log2(4 * n.interfaces.length + 64)));
+}
+
 /** The daemons file decides which daemons start (frrinit.sh in containers, the netns runtime natively). */
 export function renderDaemons(n: LabNode): string {
   const on = new Set(['zebra', 'bgpd', 'staticd', ...(n.bfd.enabled ? ['bfdd'] : [])]);
@@ -186,10 +195,14 @@ export function renderDaemons(n: LabNode): string {
   for (const d of all) L.push(`${d}=${on.has(d) ? 'yes' : 'no'}`);
   L.push('vtysh_enable=yes');
   L.push('frr_profile="datacenter"');
-  L.push('zebra_options="  -A 127.0.0.1 -s 90000000"');
-  L.push('bgpd_options="   -A 127.0.0.1"');
-  L.push('staticd_options="-A 127.0.0.1"');
-  L.push('bfdd_options="   -A 127.0.0.1"');
+  // FRR sizes each event loop's fd tables by the fd limit it inherits (20000 in a shell here,
+  // up to 1M under Docker): --limit-fds saved ~5 MB RSS per node, measured. Room for every
+  // peer of the node many times over.
+  const fds = `--limit-fds ${daemonFdLimit(n)}`;
+  L.push(`zebra_options="  -A 127.0.0.1 -s 90000000 ${fds}"`);
+  L.push(`bgpd_options="   -A 127.0.0.1 ${fds}"`);
+  L.push(`staticd_options="-A 127.0.0.1 ${fds}"`);
+  L.push(`bfdd_options="   -A 127.0.0.1 ${fds}"`);
   return L.join('\n') + '\n';
 }
 
