@@ -173,6 +173,26 @@ export function demuxFrames(buf: Buffer): string {
   return Buffer.concat(parts).toString('utf8');
 }
 
+/**
+ * The kernel's IPv6 neighbour table is ONE table for the whole machine: every namespace
+ * and container counts against net.ipv6.neigh.default.gc_thresh3 (1024 by default, a
+ * host sysctl bgplab does not touch). Measured here: with a 400-node lab up elsewhere on
+ * the machine the table held 1040 entries, the kernel logged "neighbor table overflow",
+ * every ND/RA send failed with EINVAL (zebra: "Tx RA failed ... Invalid argument") and no
+ * session of any new lab left "Waiting for Peer IPv6 LLA". Returns a warning, or undefined.
+ */
+export async function neighbourTablePressure(): Promise<string | undefined> {
+  try {
+    const stat = (await readFile('/proc/net/stat/ndisc_cache', 'utf8')).split('\n');
+    const entries = parseInt(stat[1]?.trim().split(/\s+/)[0] ?? '', 16);
+    const max = Number((await readFile('/proc/sys/net/ipv6/neigh/default/gc_thresh3', 'utf8')).trim());
+    if (!Number.isFinite(entries) || !Number.isFinite(max) || max <= 0 || entries < 0.9 * max) return undefined;
+    return `the machine's IPv6 neighbour table holds ${entries} entries (gc_thresh3 ${max}, shared by every namespace and container): link-local neighbour discovery may fail and BGP unnumbered sessions may not come up; is a large lab running?`;
+  } catch {
+    return undefined;
+  }
+}
+
 export class ClabRuntime implements Runtime {
   readonly kind = 'clab' as const;
   private readonly deployerChoice: 'auto' | Deployer;
@@ -208,6 +228,8 @@ export class ClabRuntime implements Runtime {
     const { deployer, reason } = await this.deployer();
     this.lastDeployer = deployer;
     progress(`deploying with ${reason}`);
+    const pressure = await neighbourTablePressure();
+    if (pressure) progress(`warning: ${pressure}`);
 
     for (const image of new Set(plan.nodes.map((n) => n.image ?? ''))) {
       if (!image) throw new BgplabError('E_TOPOLOGY', `${topo}: a node has no image`);
