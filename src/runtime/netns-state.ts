@@ -4,7 +4,7 @@
  * created, so `down`, `status` and `ls` work from any directory and after a crash or a
  * half-finished `up`. Runtime-neutral: the containerlab runtime may record its labs here too.
  */
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeKind } from './runtime.js';
 import { NAME_RE } from './topology.js';
@@ -49,12 +49,36 @@ export const labStateDir = (lab: string) => join(STATE_ROOT, lab);
 export const nodeStateDir = (lab: string, node: string) => join(STATE_ROOT, lab, node);
 export const statePath = (lab: string) => join(STATE_ROOT, lab, 'state.json');
 
+/** Parsed state.json by path, kept while the file is the same (writeState renames: a new inode). */
+const stateCache = new Map<string, { key: string; state: LabState }>();
+
+/**
+ * The lab's recorded state. Read-only (frozen): the same object is handed out until the
+ * file changes, because every vtysh/exec call looks its node up here and on a 400-node
+ * lab parsing state.json each time cost more CPU than the daemons' convergence.
+ */
 export async function readState(lab: string): Promise<LabState | undefined> {
+  const p = statePath(lab);
   try {
-    return JSON.parse(await readFile(statePath(lab), 'utf8')) as LabState;
+    const st = await stat(p);
+    const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    const hit = stateCache.get(p);
+    if (hit?.key === key) return hit.state;
+    const state = deepFreeze(JSON.parse(await readFile(p, 'utf8')) as LabState);
+    stateCache.set(p, { key, state });
+    return state;
   } catch {
+    stateCache.delete(p);
     return undefined;
   }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
 }
 
 export async function writeState(state: LabState): Promise<void> {
