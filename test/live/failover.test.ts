@@ -99,3 +99,34 @@ describe.skipIf(!isRoot)('an injected fault: a cut without BFD, threshold below 
     expect(w.ok, w.failing.map((f) => f.message).join('; ')).toBe(true);
   }, 60_000);
 });
+
+describe.skipIf(!isRoot)('a cut with BFD on both ends (lab fobfd)', () => {
+  let L: LiveLab;
+  let results: CheckResult[] = [];
+  beforeAll(async () => {
+    L = await deployLab('labs/clos.yml', 'fobfd', (t) =>
+      noAnnounce(t)
+        .replace(/spines: \d+/, 'spines: 2')
+        .replace(/leaves: \d+/, 'leaves: 2')
+        .replace(/servers: \d+/, 'servers: 2') +
+        '\nbfd: true\nchecks:\n  failover:\n    - { kind: link-cut, target: "leaf1:eth1" }\n',
+    );
+    results = await failoverCheck.run({ ...L.ctx, log: (m) => console.log(m) });
+    for (const r of results) console.log(show(r));
+  }, 300_000);
+  afterAll(async () => {
+    await L?.destroy();
+  }, 60_000);
+
+  it('BFD sees the cut: FRR says so, and the outage is BFD-sized, not hold-sized', () => {
+    const r = results[0]!;
+    const bfd = L.lab.nodes.find((n) => n.name === 'leaf1')!.bfd;
+    expect(r.measured?.detection).toBe('bfd');
+    expect(String(r.measured?.resetReason)).toMatch(/bfd/i);
+    // BFD cannot declare the session down before (multiplier − 1) intervals went unanswered
+    expect(Number(r.measured?.outageMs)).toBeGreaterThan(bfd.intervalMs * (bfd.multiplier - 1));
+    // and it is well before the hold timer could have fired
+    expect(Number(r.measured?.outageMs)).toBeLessThan((L.lab.options.hold - L.lab.options.keepalive) * 1000);
+    expect(r.status, show(r)).toBe('pass');
+  });
+});
