@@ -71,6 +71,8 @@ test-clab: setup build clab-setup
 test: setup build clab-setup
 	npx tsc -p tsconfig.json --noEmit
 	npx vitest run
+	# the default lab on real containerlab, every check, then destroy
+	node dist/cli.js test --runtime clab
 
 unit: node_modules/.stamp
 	npx vitest run test/unit

@@ -59,17 +59,11 @@ export async function containerlabOnPath(): Promise<boolean> {
   return false;
 }
 
-/**
- * bgplab topologies keep containerlab off the host network (`mgmt.skip-when-unused` and
- * `network-mode: none` on every node). Until the renderer emits both, add them here so
- * the live tests deploy what the renderer is meant to emit; a no-op once it does.
- */
-export function withoutManagementNetwork(text: string): string {
-  if (managementNetworkProblems(text).length === 0) return text;
-  let t = text.replace(/^name: (.*)$/m, 'name: $1\nmgmt:\n  skip-when-unused: true');
-  t = t.replace(/^( +)privileged: false$/gm, '$1privileged: false\n$1network-mode: none');
-  if (managementNetworkProblems(t).length) throw new Error(`could not adapt the topology: ${managementNetworkProblems(t).join('; ')}`);
-  return t;
+/** bgplab topologies keep containerlab off the host network: no management bridge at all. */
+export function assertNoManagementNetwork(text: string): string {
+  const problems = managementNetworkProblems(text);
+  if (problems.length) throw new Error(`the rendered topology would make containerlab create a management network: ${problems.join('; ')}`);
+  return text;
 }
 
 export interface ClabLab {
@@ -93,7 +87,7 @@ export async function deployClabLab(
   const dir = await mkdtemp(join(tmpdir(), `${name}-`));
   await writeArtifacts(lab, dir);
   const topo = join(dir, topologyFile(lab));
-  await writeFile(topo, editTopology(withoutManagementNetwork(await readFile(topo, 'utf8'))));
+  await writeFile(topo, editTopology(assertNoManagementNetwork(await readFile(topo, 'utf8'))));
   const runtime = new ClabRuntime({ deployer });
   const destroy = async () => {
     await runtime.destroy(lab.name);
