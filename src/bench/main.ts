@@ -34,7 +34,7 @@ import { dockerAnswers } from '../runtime/select.js';
 import type { RuntimeKind } from '../runtime/runtime.js';
 import { run } from '../util/process.js';
 import { isBgplabError } from '../util/errors.js';
-import { fabricLabText, nodesOf, renameLabText, scaleSizes, sizeLabel, type BfdVariant, type FabricSize } from './labs.js';
+import { fabricLabText, linksOf, nodesOf, renameLabText, scaleSizes, sizeLabel, type BfdVariant } from './labs.js';
 import {
   childrenCpuSeconds,
   cpuOf,
@@ -45,6 +45,7 @@ import {
   machineJiffies,
   memAvailableKiB,
   cpuSeconds,
+  neighbourTable,
 } from './proc.js';
 import { median, summarize, type Summary } from './stats.js';
 import { renderMarkdown } from './report.js';
@@ -73,6 +74,9 @@ function parseOptions(argv: string[]): BenchOptions {
       'max-nodes': { type: 'string' },
       'no-scale': { type: 'boolean', default: false },
       'no-failover': { type: 'boolean', default: false },
+      failover: { type: 'boolean', default: false },
+      'no-default': { type: 'boolean', default: false },
+      sizes: { type: 'string' },
       clab: { type: 'string', default: 'auto' },
       'clab-max-nodes': { type: 'string' },
       idle: { type: 'string' },
@@ -87,14 +91,15 @@ function parseOptions(argv: string[]): BenchOptions {
     process.stdout.write(
       [
         'usage: node dist/bench/main.js [--quick] [options]   (root)',
-        '  --quick               default lab only: 3 runs, failover once per scenario, no scale',
+        '  --quick               default lab only, 3 runs (netns, and containerlab when Docker answers); no failover, no scale',
         '  --lab FILE            the default lab (labs/clos.yml)',
         '  --runs N              runs of the default lab per runtime (5; quick 3)',
         '  --large-runs N        runs per generated fabric up to 400 nodes (3); --beyond-runs N past 400 (1)',
         '  --cli-runs N          `bgplab up`/`down` as separate processes, wall clock (3; quick 1)',
         '  --failover-runs N     runs per failover scenario (5; quick 1); --hold-runs N for the hold-timer cut (3; quick 1)',
         '  --max-nodes N         scale up to this many nodes, stopping at the first failure (1000)',
-        '  --no-scale, --no-failover',
+        '  --no-scale, --no-failover, --no-default (skip the default lab), --failover (with --quick)',
+        '  --sizes 100,400       only the generated fabrics of these node counts',
         '  --clab auto|on|off    the containerlab runtime side by side (auto: when Docker answers)',
         '  --clab-max-nodes N    largest fabric to run on containerlab too (0: default lab only)',
         '  --idle S              seconds of idle after convergence for the idle CPU figure (5)',
@@ -125,8 +130,10 @@ function parseOptions(argv: string[]): BenchOptions {
     failoverRuns: num(values['failover-runs'], quick ? 1 : 5),
     holdRuns: num(values['hold-runs'], quick ? 1 : 3),
     maxNodes: num(values['max-nodes'], 1000),
-    scale: !quick && values['no-scale'] !== true,
-    failover: values['no-failover'] !== true,
+    scale: (!quick || values.sizes !== undefined) && values['no-scale'] !== true,
+    failover: values['no-failover'] !== true && (!quick || values.failover === true),
+    runDefault: values['no-default'] !== true,
+    sizes: values.sizes ? String(values.sizes).split(',').map(Number) : undefined,
     clab: clab as BenchOptions['clab'],
     clabMaxNodes: num(values['clab-max-nodes'], 0),
     idleSec: num(values.idle, 5),
@@ -284,14 +291,20 @@ async function upRun(spec: LabSpec, runtime: RuntimeKind, opts: { idleSec: numbe
   const child0 = await childrenCpuSeconds();
   const self0 = process.cpuUsage();
   const dock0 = runtime === 'clab' ? await dockerCpu() : new Map<number, number>();
+  const nb0 = await neighbourTable();
+  const fulls = async () => {
+    const nb1 = await neighbourTable();
+    return nb0 && nb1 ? nb1.tableFulls - nb0.tableFulls : undefined;
+  };
   let r: Awaited<ReturnType<typeof bringUp>>;
   try {
     r = await bringUp({ labfile: spec.file, runtime, out: spec.out, timeoutSec: opts.timeoutSec }, () => {});
   } catch (e) {
     const error = errText(e);
+    const neighTableFulls = await fulls();
     const t = performance.now();
     await downLab(spec.name, runtime).catch(() => {});
-    return { ok: false, error, downMs: Math.round(performance.now() - t), noise: opts.n };
+    return { ok: false, error, neighTableFulls, downMs: Math.round(performance.now() - t), noise: opts.n };
   }
   const self1 = process.cpuUsage(self0);
   const child1 = await childrenCpuSeconds();
@@ -309,6 +322,7 @@ async function upRun(spec: LabSpec, runtime: RuntimeKind, opts: { idleSec: numbe
     cpuBgplabSec: (self1.user + self1.system) / 1e6,
     cpuChildrenSec: child1 - child0,
     machineBusyPct: j1.total > j0.total ? (100 * (j1.busy - j0.busy)) / (j1.total - j0.total) : undefined,
+    neighTableFulls: await fulls(),
     noise: opts.n,
   };
   if (runtime === 'clab') s.cpuDockerSec = dockerCpuDelta(dock0, dock1);
@@ -594,29 +608,39 @@ async function main(): Promise<void> {
     const baseText = await readFile(resolve(ROOT, o.lab), 'utf8');
     const def = await writeLab(work, 'bnclos', 'default lab', renameLabText(baseText, 'bnclos'));
     const defLab = labOf(def);
-    await gate.wait('the default lab');
-    report.baseline = await bareBaseline(defLab, o.runs);
-    log(`bare baseline: ${defLab.nodes.length} namespaces + ${defLab.links.length} veths in ${Math.round(report.baseline.createMs?.median ?? 0)} ms`);
-    report.default.push(await sizeRuns(def, 'netns', o.runs, { idleSec: o.idleSec, timeoutSec: 60, gate, stopOnFailure: false }));
-    if (docker && !interrupted) {
-      report.default.push(await sizeRuns(def, 'clab', o.runs, { idleSec: o.idleSec, timeoutSec: 120, gate, stopOnFailure: false }));
-    } else if (!docker) report.notes.push('containerlab runtime not measured: Docker does not answer (or --clab off)');
-    await save();
-    if (o.cliRuns > 0 && !interrupted) report.cli = await cliRuns(def, o.cliRuns);
-    await save();
+    if (o.runDefault) {
+      await gate.wait('the default lab');
+      report.baseline = await bareBaseline(defLab, o.runs);
+      log(`bare baseline: ${defLab.nodes.length} namespaces + ${defLab.links.length} veths in ${Math.round(report.baseline.createMs?.median ?? 0)} ms`);
+      report.default.push(await sizeRuns(def, 'netns', o.runs, { idleSec: o.idleSec, timeoutSec: 60, gate, stopOnFailure: false }));
+      if (docker && !interrupted) {
+        report.default.push(await sizeRuns(def, 'clab', o.runs, { idleSec: o.idleSec, timeoutSec: 120, gate, stopOnFailure: false }));
+      } else if (!docker) report.notes.push('containerlab runtime not measured: Docker does not answer (or --clab off)');
+      await save();
+      if (o.cliRuns > 0 && !interrupted) report.cli = await cliRuns(def, o.cliRuns);
+      await save();
+    }
 
     // 2. failover
     if (o.failover && !interrupted) report.failover = await failoverSuite(baseText, work, o, gate);
     await save();
 
-    // 3. scale
+    // 3. scale: sizes until it breaks, and why
     if (o.scale) {
       const started = Date.now();
       let lastPss: number | undefined;
-      for (const size of scaleSizes(o.maxNodes)) {
+      /** links of the smallest fabric that broke: larger ones are skipped, sparser ones still run */
+      let brokeAtLinks: number | undefined;
+      for (const size of scaleSizes(Math.max(o.maxNodes, ...(o.sizes ?? [0])))) {
         if (interrupted) break;
         const n = nodesOf(size);
+        const links = linksOf(size);
         const beyond = n > 400;
+        if (o.sizes && !o.sizes.includes(n)) continue;
+        if (brokeAtLinks !== undefined && links >= brokeAtLinks) {
+          report.notes.push(`${sizeLabel(size)} (${n} nodes, ${links} links) not run: a fabric with ${brokeAtLinks} links already broke`);
+          continue;
+        }
         if (beyond && Date.now() - started > o.timeBudgetMin * 60_000) {
           report.notes.push(`scaling stopped before ${n} nodes: time budget of ${o.timeBudgetMin} min used`);
           break;
@@ -629,21 +653,35 @@ async function main(): Promise<void> {
           );
           break;
         }
+        // each link needs an IPv6 neighbour entry at both ends, in one table for the whole machine
+        const nb = await neighbourTable();
+        const need = 2 * links;
+        const budget = nb ? nb.gcThresh3 - nb.entries : undefined;
+        const fits = budget === undefined || need <= budget;
         const name = `bn${n}`;
         const spec = await writeLab(work, name, sizeLabel(size), fabricLabText(name, size));
-        const timeoutSec = Math.max(120, n);
-        const r = await sizeRuns(spec, 'netns', beyond ? o.beyondRuns : o.largeRuns, { idleSec: Math.max(o.idleSec, 10), timeoutSec, gate, stopOnFailure: true });
+        // a fabric predicted not to fit gets one run and a shorter wait: it is there to show the break
+        const timeoutSec = fits ? Math.max(120, n) : 90;
+        const runs = !fits ? 1 : beyond ? o.beyondRuns : o.largeRuns;
+        if (!fits) log(`${sizeLabel(size)}: needs ~${need} IPv6 neighbour entries, the kernel table has room for ${budget} (gc_thresh3 ${nb?.gcThresh3}): expected to break`);
+        const r = await sizeRuns(spec, 'netns', runs, { idleSec: Math.max(o.idleSec, 10), timeoutSec, gate, stopOnFailure: true });
+        if (nb) r.neighbour = { need, budget: budget!, gcThresh3: nb.gcThresh3 };
         report.scale.push(r);
-        if (docker && n <= o.clabMaxNodes && !interrupted) {
-          report.scale.push(await sizeRuns(spec, 'clab', beyond ? o.beyondRuns : o.largeRuns, { idleSec: Math.max(o.idleSec, 10), timeoutSec: timeoutSec * 3, gate, stopOnFailure: true }));
+        if (docker && n <= o.clabMaxNodes && fits && !interrupted) {
+          report.scale.push(await sizeRuns(spec, 'clab', runs, { idleSec: Math.max(o.idleSec, 10), timeoutSec: timeoutSec * 3, gate, stopOnFailure: true }));
         }
         await save();
         lastPss = r.summary['pssKiBPerNode']?.median ?? lastPss;
         const failed = r.samples.find((s) => !s.ok);
         if (failed) {
-          r.breaks = failed.error;
-          report.notes.push(`breaks at ${n} nodes (${sizeLabel(size)}): ${failed.error}`);
-          break;
+          const why =
+            (failed.neighTableFulls ?? 0) > 0
+              ? `: the kernel's IPv6 neighbour table was full ${failed.neighTableFulls} times during the run (a ${links}-link fabric needs ~${need} entries; net.ipv6.neigh.default.gc_thresh3 = ${nb?.gcThresh3} for all namespaces of the machine, ${nb?.entries} already in use; raising it is a host sysctl bgplab does not touch)`
+              : '';
+          r.breaks = `${failed.error}${why}`;
+          report.notes.push(`breaks at ${n} nodes (${sizeLabel(size)}, ${links} links): ${r.breaks}`);
+          brokeAtLinks = Math.min(brokeAtLinks ?? Infinity, links);
+          if (!why) break; // something else broke: stop here
         }
       }
     }

@@ -159,3 +159,38 @@ export async function cpuOf(pids: readonly number[]): Promise<number> {
   for (const p of pids) s += (await cpuSeconds(p)) ?? 0;
   return s;
 }
+
+export interface NeighbourTable {
+  /** entries in the kernel's IPv6 neighbour table: one table for all namespaces */
+  entries: number;
+  /** times an entry could not be created because the table was full (since boot, all CPUs) */
+  tableFulls: number;
+  /** net.ipv6.neigh.default.gc_thresh3: the hard limit (a host sysctl; read, never written) */
+  gcThresh3: number;
+}
+
+/** /proc/net/stat/ndisc_cache: hex columns, one line per CPU; `entries` is global, counters per CPU. */
+export function parseNdiscCache(text: string): { entries: number; tableFulls: number } {
+  const lines = text.trim().split('\n');
+  const head = (lines[0] ?? '').trim().split(/\s+/);
+  const iE = head.indexOf('entries');
+  const iF = head.indexOf('table_fulls');
+  let entries = 0;
+  let tableFulls = 0;
+  for (const l of lines.slice(1)) {
+    const v = l.trim().split(/\s+/).map((x) => parseInt(x, 16));
+    if (iE >= 0) entries = v[iE] ?? entries;
+    if (iF >= 0) tableFulls += v[iF] ?? 0;
+  }
+  return { entries, tableFulls };
+}
+
+export async function neighbourTable(): Promise<NeighbourTable | undefined> {
+  try {
+    const t = parseNdiscCache(await readFile('/proc/net/stat/ndisc_cache', 'utf8'));
+    const g = Number((await readFile('/proc/sys/net/ipv6/neigh/default/gc_thresh3', 'utf8')).trim());
+    return { ...t, gcThresh3: g };
+  } catch {
+    return undefined;
+  }
+}

@@ -14,6 +14,8 @@ export interface BenchOptions {
   maxNodes: number;
   scale: boolean;
   failover: boolean;
+  runDefault: boolean;
+  sizes?: number[];
   clab: 'auto' | 'on' | 'off';
   clabMaxNodes: number;
   idleSec: number;
@@ -51,6 +53,8 @@ export interface UpSample {
   idleCpuPct?: number;
   /** how busy the machine was during bring-up (all CPUs, everybody), percent */
   machineBusyPct?: number;
+  /** times the kernel's IPv6 neighbour table was full during the run */
+  neighTableFulls?: number;
   noise?: Noise;
 }
 
@@ -71,6 +75,8 @@ export interface SizeResult {
   summary: Record<string, Summary | undefined>;
   /** why this size stopped the scaling (a failure, the time budget, memory) */
   breaks?: string;
+  /** IPv6 neighbour entries the fabric needs (2 per link) vs room in the machine-wide table */
+  neighbour?: { need: number; budget: number; gcThresh3: number };
 }
 
 export interface FailoverSample {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fabricLabText, LEAF_ASN_4BYTE, nodesOf, renameLabText, scaleSizes } from '../../src/bench/labs.js';
+import { fabricLabText, LEAF_ASN_4BYTE, linksOf, nodesOf, renameLabText, scaleSizes } from '../../src/bench/labs.js';
 import { median, summarize, ratio } from '../../src/bench/stats.js';
-import { kbField, statFields } from '../../src/bench/proc.js';
+import { kbField, parseNdiscCache, statFields } from '../../src/bench/proc.js';
 import { renderMarkdown, targets } from '../../src/bench/report.js';
 import type { BenchReport, SizeResult } from '../../src/bench/types.js';
 import { loadLabText } from '../../src/lab/load.js';
@@ -17,9 +17,11 @@ describe('bench labs', () => {
   it('generates every scale size as a valid lab with the node count it claims', () => {
     const sizes = scaleSizes(1000);
     expect(sizes.map(nodesOf)).toEqual([100, 200, 400, 600, 800, 1000]);
+    expect(sizes.map(linksOf)).toEqual([256, 768, 430, 630, 830, 1030]);
     for (const s of sizes) {
       const lab = load(fabricLabText(`bn${nodesOf(s)}`, s));
       expect(lab.nodes).toHaveLength(nodesOf(s));
+      expect(lab.links).toHaveLength(linksOf(s));
       expect(new Set(lab.nodes.map((n) => n.loopback)).size).toBe(lab.nodes.length);
       expect(new Set(lab.nodes.filter((n) => n.role !== 'spine').map((n) => n.asn)).size).toBe(lab.nodes.length - s.spines);
     }
@@ -92,12 +94,23 @@ describe('bench report', () => {
     expect(t.find((x) => x.target.includes('down'))?.met).toBe(true);
     expect(t.find((x) => x.target.includes('up ≤ 60 s'))?.met).toBe(false);
     expect(t.find((x) => x.target.includes('25 MiB'))?.met).toBe(false);
-    expect(renderMarkdown(r)).toContain('| default lab | 10 | netns | 1/1 |');
+    expect(renderMarkdown(r)).toContain('| default lab | 10 | 0 | netns | 1/1 |');
   });
 
   it('says "not measured" rather than guessing when a size is missing', () => {
     const t = targets(report([], []));
     expect(t.find((x) => x.target.startsWith('400-node'))?.measured).toBe('not measured');
     expect(t.find((x) => x.target.includes('default lab up'))?.met).toBeUndefined();
+  });
+});
+
+describe('neighbour table', () => {
+  it('reads entries (global) and sums table_fulls over CPUs from /proc/net/stat/ndisc_cache', () => {
+    const text = [
+      'entries  allocs   destroys hash_grows lookups  hits     res_failed rcv_probes_mcast rcv_probes_ucast periodic_gc_runs forced_gc_runs unresolved_discards table_fulls',
+      '00000401 0000b456 0000a8ed 00000004   0000ed0f 0000d3dd 00000195   00000940         0000027f         00000000         00046551       00000000            00045fa6',
+      '00000401 0000c160 0000c8c8 00000004   0000e08d 0000c6f4 000001ab   0000091b         000002ab         00000130         0004d1f6       00000000            0004cc9f',
+    ].join('\n');
+    expect(parseNdiscCache(text)).toEqual({ entries: 1025, tableFulls: 0x45fa6 + 0x4cc9f });
   });
 });
