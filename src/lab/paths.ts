@@ -21,7 +21,7 @@
  * decided by timing: such an offer is "uncertain". Counts are then ranges, and a route
  * whose best set depends on an uncertain offer is marked `ambiguous`.
  */
-import type { Lab, LabNode } from './model.js';
+import type { ExpectedSession, Lab, LabNode } from './model.js';
 
 export type Family = 'ipv4' | 'ipv6';
 
@@ -128,12 +128,15 @@ function propagate(lab: Lab, origins: ReadonlySet<string>, byName: Map<string, L
   let state = new Map<string, NodeState>();
   for (const o of origins) state.set(o, { length: 0, asPaths: [[]], offers: [], ambiguous: false });
   const maxRounds = lab.nodes.length * 2 + 4;
+  // each node's sessions, once: scanning every session for every node made a prefix
+  // O(nodes × sessions) per round (6.5 s of CPU to predict a 400-node lab, measured)
+  const sessionsOf = new Map<string, ExpectedSession[]>();
+  for (const s of lab.sessions) sessionsOf.set(s.node, [...(sessionsOf.get(s.node) ?? []), s]);
   for (let round = 0; round < maxRounds; round++) {
     const next = new Map<string, NodeState>();
     for (const node of lab.nodes) {
       const offers: Offer[] = [];
-      for (const s of lab.sessions) {
-        if (s.node !== node.name) continue;
+      for (const s of sessionsOf.get(node.name) ?? []) {
         const nb = byName.get(s.peer);
         const nbState = state.get(s.peer);
         if (!nb || !nbState) continue;
