@@ -18,12 +18,12 @@
  * `clab-<lab>/` next to the topology, and /etc/ssh/ssh_config.d/clab-<lab>.conf
  * (removed again by destroy). Its online version check is disabled (CLAB_VERSION_CHECK).
  */
-import { access, constants, readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import { BgplabError, isBgplabError } from '../util/errors.js';
-import { run } from '../util/process.js';
+import { onPath, run } from '../util/process.js';
 import {
   containerExec,
   docker,
@@ -54,19 +54,6 @@ export type Deployer = 'containerlab' | 'docker';
 export interface ClabRuntimeOptions {
   /** auto (default): containerlab when on PATH, else bgplab's docker deployer. Env: BGPLAB_CLAB_DEPLOYER. */
   deployer?: 'auto' | Deployer;
-}
-
-async function onPath(bin: string): Promise<string | undefined> {
-  for (const d of (process.env['PATH'] ?? '').split(':')) {
-    if (!d) continue;
-    try {
-      await access(join(d, bin), constants.X_OK);
-      return join(d, bin);
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
 }
 
 type Obj = Record<string, unknown>;

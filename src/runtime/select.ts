@@ -3,9 +3,8 @@
  * Docker answers, netns otherwise, and says why. For a running lab the recorded state
  * (/run/bgplab/<lab>/state.json) decides, so `down`/`status`/`exec` need no --runtime.
  */
-import { access, constants } from 'node:fs/promises';
-import { join } from 'node:path';
 import { BgplabError } from '../util/errors.js';
+import { onPath } from '../util/process.js';
 import { NetnsRuntime, nsName } from './netns.js';
 import { listNetns } from './netns-proc.js';
 import { listStates, readState } from './netns-state.js';
@@ -18,19 +17,6 @@ export interface SelectedRuntime {
   kind: RuntimeKind;
   /** one line for the user: why this runtime */
   reason: string;
-}
-
-async function onPath(bin: string): Promise<string | undefined> {
-  for (const d of (process.env['PATH'] ?? '').split(':')) {
-    if (!d) continue;
-    try {
-      await access(join(d, bin), constants.X_OK);
-      return join(d, bin);
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
 }
 
 /** Does the Docker daemon answer a ping within timeoutMs? */

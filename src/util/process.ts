@@ -1,3 +1,5 @@
+import { access, constants } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa, type Options } from 'execa';
 import { BgplabError } from './errors.js';
 
@@ -56,4 +58,18 @@ export async function run(
     });
   }
   return res;
+}
+
+/** Full path of an executable on PATH, or undefined. */
+export async function onPath(bin: string): Promise<string | undefined> {
+  for (const d of (process.env['PATH'] ?? '').split(':')) {
+    if (!d) continue;
+    try {
+      await access(join(d, bin), constants.X_OK);
+      return join(d, bin);
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
 }
