@@ -11,6 +11,7 @@ import chalk from 'chalk';
 import { DEFAULT_LAB, loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
 import { explainSessions, LabWaiter, waitTimeoutError, type WaitResult } from '../lab/wait.js';
+import { neighbourTableDiagnosis, readNeighbourTable, type NeighbourTable } from '../runtime/host-limits.js';
 import { defaultOutDir, writeArtifacts } from '../render/index.js';
 import { formatSessionTable } from '../report/sessions.js';
 import { selectRuntime, type RuntimeChoice, type SelectedRuntime } from '../runtime/select.js';
@@ -38,6 +39,8 @@ interface Ctx {
   dir?: string;
   selected?: SelectedRuntime;
   waiter?: LabWaiter;
+  /** the machine's IPv6 neighbour table when the wait began (to explain stuck sessions) */
+  neighbours?: NeighbourTable;
   wait?: WaitResult;
 }
 
@@ -108,6 +111,7 @@ export async function bringUp(o: UpOptions, print: (line: string) => void = (l) 
             deployed = true;
             // measured from here: what the user waits for after the lab exists
             c.waiter = new LabWaiter(c.selected.runtime, c.lab!, { signal: abort.signal });
+            c.neighbours = await readNeighbourTable();
             checkAbort();
           },
         },
@@ -151,7 +155,7 @@ export async function bringUp(o: UpOptions, print: (line: string) => void = (l) 
       const all = ctx.wait.nodes.flatMap((n) => n.sessions).map((s) => byKey.get(`${s.node}:${s.ifname}`) ?? s);
       print(formatSessionTable(all));
       print(chalk.dim(formatTimings(timings)));
-      throw waitTimeoutError(ctx.lab, wait, timeoutMs);
+      throw waitTimeoutError(ctx.lab, wait, timeoutMs, neighbourTableDiagnosis(ctx.neighbours, await readNeighbourTable()));
     }
     throw e;
   } finally {

@@ -385,8 +385,9 @@ export async function explainSessions(runtime: Runtime, lab: Lab, down: SessionO
 }
 
 /** The error `up` throws on timeout: every session still down, with its state and last error. */
-export function waitTimeoutError(lab: Lab, r: WaitResult, timeoutMs: number): BgplabError {
-  const details: string[] = [];
+export function waitTimeoutError(lab: Lab, r: WaitResult, timeoutMs: number, cause: { details: string[]; hint?: string } = { details: [] }): BgplabError {
+  // a machine-wide cause first: it explains every stuck session below
+  const details: string[] = [...cause.details];
   for (const s of r.down) {
     details.push(`session ${s.node}:${s.ifname} -> ${s.peer}: ${s.state}${s.lastError ? ` (${s.lastError})` : ''}`);
   }
@@ -402,6 +403,6 @@ export function waitTimeoutError(lab: Lab, r: WaitResult, timeoutMs: number): Bg
     : `${r.missing.length} loopback routes missing`;
   return new BgplabError('E_WAIT_TIMEOUT', `lab ${lab.name} did not converge in ${timeoutMs / 1000} s: ${what}`, {
     details: details.slice(0, 40).concat(details.length > 40 ? [`... and ${details.length - 40} more`] : []),
-    hint: `the lab is left up for inspection: bgplab status ${lab.name}, bgplab vtysh NODE -c "show bgp summary"; bgplab down ${lab.name} when done`,
+    hint: `${cause.hint ? `${cause.hint}. ` : ''}the lab is left up for inspection: bgplab status ${lab.name}, bgplab vtysh NODE -c "show bgp summary"; bgplab down ${lab.name} when done`,
   });
 }

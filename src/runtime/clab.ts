@@ -39,6 +39,7 @@ import { DEPLOYER_NAME, dockerDeploy } from './docker-deploy.js';
 import { parseDaemonsFile } from './netns-frr.js';
 import { mapLimit, sleep } from './netns-pool.js';
 import { assertLabName, readState, removeLabState, writeState, type LabState } from './netns-state.js';
+import { neighbourTablePressure } from './host-limits.js';
 import { findTopologyFile, IFNAME_RE, loadTopology, type DeployPlan } from './topology.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, RunningLab, Runtime } from './runtime.js';
 
@@ -158,26 +159,6 @@ export function demuxFrames(buf: Buffer): string {
   // not multiplexed (a TTY container): the rest as is
   if (i < buf.length) parts.push(buf.subarray(i));
   return Buffer.concat(parts).toString('utf8');
-}
-
-/**
- * The kernel's IPv6 neighbour table is ONE table for the whole machine: every namespace
- * and container counts against net.ipv6.neigh.default.gc_thresh3 (1024 by default, a
- * host sysctl bgplab does not touch). Measured here: with a 400-node lab up elsewhere on
- * the machine the table held 1040 entries, the kernel logged "neighbor table overflow",
- * every ND/RA send failed with EINVAL (zebra: "Tx RA failed ... Invalid argument") and no
- * session of any new lab left "Waiting for Peer IPv6 LLA". Returns a warning, or undefined.
- */
-export async function neighbourTablePressure(): Promise<string | undefined> {
-  try {
-    const stat = (await readFile('/proc/net/stat/ndisc_cache', 'utf8')).split('\n');
-    const entries = parseInt(stat[1]?.trim().split(/\s+/)[0] ?? '', 16);
-    const max = Number((await readFile('/proc/sys/net/ipv6/neigh/default/gc_thresh3', 'utf8')).trim());
-    if (!Number.isFinite(entries) || !Number.isFinite(max) || max <= 0 || entries < 0.9 * max) return undefined;
-    return `the machine's IPv6 neighbour table holds ${entries} entries (gc_thresh3 ${max}, shared by every namespace and container): link-local neighbour discovery may fail and BGP unnumbered sessions may not come up; is a large lab running?`;
-  } catch {
-    return undefined;
-  }
 }
 
 export class ClabRuntime implements Runtime {

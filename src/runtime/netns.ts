@@ -65,6 +65,7 @@ import {
 } from './netns-state.js';
 import { findTopologyFile, IFNAME_RE, loadTopology, type DeployPlan, type PlanNode } from './topology.js';
 import { vtyShow } from './netns-vty.js';
+import { neighbourTablePressure } from './host-limits.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, RunningLab, Runtime } from './runtime.js';
 
 export const FRR_DIR = process.env['BGPLAB_FRR_DIR'] ?? '/usr/lib/frr';
@@ -186,6 +187,8 @@ export class NetnsRuntime implements Runtime {
         ]),
       })),
     };
+    const pressure = await neighbourTablePressure();
+    if (pressure) progress(`warning: ${pressure}`);
     // first, so that `bgplab down` finds everything even if we die half-way
     await writeState(state);
     try {
