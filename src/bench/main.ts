@@ -14,7 +14,7 @@
  * breaks. Every figure is a median of several runs; ratios are against a baseline measured
  * in the same run (bare namespaces + veths; netns vs containerlab).
  *
- * Writes bench/results/<stamp>.json, latest.json and latest.md, and prints the table.
+ * Writes bench/results/latest.{json,md} (quick: quick-latest.*) and prints the table.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
@@ -30,7 +30,7 @@ import type { FailoverScenario, Lab } from '../lab/model.js';
 import { loadLabText } from '../lab/load.js';
 import { netnsInode, listNetns } from '../runtime/netns-proc.js';
 import { nsName } from '../runtime/netns.js';
-import { dockerAnswers } from '../runtime/select.js';
+import { dockerAnswers, loadClabRuntime } from '../runtime/select.js';
 import type { RuntimeKind } from '../runtime/runtime.js';
 import { run } from '../util/process.js';
 import { isBgplabError } from '../util/errors.js';
@@ -55,6 +55,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Ctrl-C: finish the current run, take its lab down, skip the rest, write what was measured */
+let interrupted = false;
 
 // ---------------------------------------------------------------------------
 // options
@@ -136,7 +138,7 @@ function parseOptions(argv: string[]): BenchOptions {
     sizes: values.sizes ? String(values.sizes).split(',').map(Number) : undefined,
     clab: clab as BenchOptions['clab'],
     clabMaxNodes: num(values['clab-max-nodes'], 0),
-    idleSec: num(values.idle, 5),
+    idleSec: num(values.idle, quick ? 3 : 5),
     quietWaitSec: num(values['quiet-wait'], quick ? 0 : 600),
     out: values.out as string,
     timeBudgetMin: num(values['time-budget'], 60),
@@ -398,7 +400,7 @@ async function sizeRuns(
     samples: [],
     summary: {},
   };
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < runs && !interrupted; i++) {
     const n = await o.gate.wait(`${spec.label} on ${runtime} run ${i + 1}`);
     log(`${spec.label} (${res.nodes} nodes) on ${runtime}: run ${i + 1}/${runs}`);
     const s = await upRun(spec, runtime, { idleSec: o.idleSec, timeoutSec: o.timeoutSec, n });
@@ -492,6 +494,7 @@ const FAILOVER_PLANS: FailoverPlan[] = [
 async function failoverSuite(baseText: string, work: string, o: BenchOptions, gate: QuietGate): Promise<FailoverResult[]> {
   const out: FailoverResult[] = [];
   for (const [i, plan] of FAILOVER_PLANS.entries()) {
+    if (interrupted) break;
     const spec = await writeLab(work, `bnfo${i}`, `failover, BFD ${plan.bfdLabel}`, renameLabText(baseText, `bnfo${i}`, plan.variant));
     const lab = labOf(spec);
     const all = defaultScenarios(lab);
@@ -505,7 +508,7 @@ async function failoverSuite(baseText: string, work: string, o: BenchOptions, ga
       const ctx = { lab: up.lab, runtime: up.selected.runtime };
       for (const [k, s] of scenarios.entries()) {
         const runs = s.kind === 'link-cut' && plan.variant.kind === 'off' ? o.holdRuns : o.failoverRuns;
-        for (let r = 0; r < runs; r++) {
+        for (let r = 0; r < runs && !interrupted; r++) {
           log(`  ${s.name} (BFD ${plan.bfdLabel}): run ${r + 1}/${runs}`);
           let cr: CheckResult | undefined;
           try {
@@ -568,8 +571,18 @@ async function main(): Promise<void> {
   const outDir = resolve(ROOT, o.out);
   await mkdir(outDir, { recursive: true });
   const work = await mkdtemp(join(tmpdir(), 'bgplab-bench-'));
-  const docker = o.clab === 'off' ? false : await dockerAnswers(3000);
+  let docker = o.clab === 'off' ? false : await dockerAnswers(3000);
   if (o.clab === 'on' && !docker) throw new Error('--clab on, but Docker does not answer');
+  let clabWhyNot = docker ? '' : 'Docker does not answer (or --clab off)';
+  if (docker) {
+    // loaded once, now: the module then stays in memory for every run of the bench
+    try {
+      await loadClabRuntime();
+    } catch (e) {
+      docker = false;
+      clabWhyNot = errText(e);
+    }
+  }
   const report: BenchReport = {
     version: 1,
     startedAt: new Date().toISOString(),
@@ -590,14 +603,11 @@ async function main(): Promise<void> {
   const save = async () => {
     const json = JSON.stringify(report, null, 2) + '\n';
     const md = renderMarkdown(report);
-    const stamp = report.startedAt.replace(/[:.]/g, '-');
-    await writeFile(join(outDir, `${o.quick ? 'quick-' : ''}${stamp}.json`), json);
     await writeFile(join(outDir, o.quick ? 'quick-latest.json' : 'latest.json'), json);
     await writeFile(join(outDir, o.quick ? 'quick-latest.md' : 'latest.md'), md);
     return md;
   };
   const gate = new QuietGate(o.quietWaitSec);
-  let interrupted = false;
   process.on('SIGINT', () => {
     if (interrupted) process.exit(130);
     interrupted = true;
@@ -615,7 +625,7 @@ async function main(): Promise<void> {
       report.default.push(await sizeRuns(def, 'netns', o.runs, { idleSec: o.idleSec, timeoutSec: 60, gate, stopOnFailure: false }));
       if (docker && !interrupted) {
         report.default.push(await sizeRuns(def, 'clab', o.runs, { idleSec: o.idleSec, timeoutSec: 120, gate, stopOnFailure: false }));
-      } else if (!docker) report.notes.push('containerlab runtime not measured: Docker does not answer (or --clab off)');
+      } else if (!docker) report.notes.push(`containerlab runtime not measured: ${clabWhyNot}`);
       await save();
       if (o.cliRuns > 0 && !interrupted) report.cli = await cliRuns(def, o.cliRuns);
       await save();
