@@ -89,6 +89,16 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
   // dummy interface: not every kernel has CONFIG_DUMMY (this machine's has not).
   for (const p of n.announce) L.push(` ${isV6(p) ? 'ipv6' : 'ip'} address ${announceAddress(p)}`);
   L.push('!');
+  // Unnumbered peers find each other through router advertisements, and zebra ignores
+  // those arriving before its own bgpd asked for RAs on the link; a node that started a
+  // few seconds after its neighbour then waits for the neighbour's next periodic RA: 10 s
+  // as bgpd asks, 3 s with this. Measured on a 100-node lab: sessions 8-9 s after deploy
+  // with 10 s, 2.1 s with 3 s.
+  for (const i of n.interfaces) {
+    L.push(`interface ${i}`);
+    L.push(' ipv6 nd ra-interval 3');
+    L.push('!');
+  }
 
   if (n.bfd.enabled) {
     L.push('bfd');
