@@ -107,7 +107,8 @@ export function renderMarkdown(r: BenchReport): string {
   }
   for (const s of sizes) {
     const bad = s.samples.filter((x) => !x.ok);
-    if (bad.length) lines.push(`- ${s.label} on ${s.runtime}: ${bad.length} run(s) failed: ${bad[0]!.error}`);
+    // a size that broke the scaling is explained once, in the notes
+    if (bad.length && !s.breaks) lines.push(`- ${s.label} on ${s.runtime}: ${bad.length} run(s) failed: ${bad[0]!.error}`);
   }
   const noisy = sizes.flatMap((s) => s.samples).filter((x) => x.noise && (x.noise.foreignZebras > 0 || x.noise.foreignContainers > 0));
   if (noisy.length) lines.push(`- noise: ${noisy.length} run(s) shared the machine with other labs (up to ${Math.max(...noisy.map((x) => x.noise!.foreignZebras))} foreign zebras, ${Math.max(...noisy.map((x) => x.noise!.foreignContainers))} containers)`);
