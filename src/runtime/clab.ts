@@ -359,7 +359,17 @@ export class ClabRuntime implements Runtime {
         () => false,
       );
       if (exists) {
-        const r = await run('containerlab', ['destroy', '-t', topo, '--cleanup'], { env: CLAB_ENV, check: false, timeoutMs: 5 * 60_000 });
+        // a 10-node lab takes well under a second; 2 minutes means Docker stopped answering
+        // (seen once: dockerd wedged after a burst of concurrent labs, inspect calls hung)
+        const r = await run('containerlab', ['destroy', '-t', topo, '--cleanup'], { env: CLAB_ENV, check: false, timeoutMs: 120_000 }).catch((e: unknown) => {
+          if (isBgplabError(e) && e.code === 'E_TIMEOUT') {
+            throw new BgplabError('E_DOCKER_HUNG', `containerlab destroy of ${lab} did not finish in 120 s: Docker is not answering for its containers`, {
+              hint: `check with: timeout 10 docker inspect clab-${lab}-<node>; restart dockerd (kill it, then make docker), then run bgplab down ${lab} again`,
+              cause: e,
+            });
+          }
+          throw e;
+        });
         if (r.exitCode !== 0) clabError = (r.stderr || r.stdout).trim().split('\n').slice(-5);
       }
     }
