@@ -40,6 +40,7 @@ import { parseDaemonsFile } from './netns-frr.js';
 import { mapLimit, sleep } from './netns-pool.js';
 import { assertLabName, readState, removeLabState, writeState, type LabState } from './netns-state.js';
 import { neighbourTablePressure } from './host-limits.js';
+import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from './impair.js';
 import { findTopologyFile, IFNAME_RE, loadTopology, type DeployPlan } from './topology.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, RunningLab, Runtime } from './runtime.js';
 
@@ -90,46 +91,12 @@ export function managementNetworkProblems(topologyText: string): string[] {
   return problems;
 }
 
-/** The impairment as `tc` argv (netem), or the nftables script used where netem is missing. */
-export function netemArgv(ifname: string, imp: Impairment): string[] {
-  const argv = ['tc', 'qdisc', 'replace', 'dev', ifname, 'root', 'netem', 'limit', '100000'];
-  if ((imp.delayMs ?? 0) > 0) argv.push('delay', `${imp.delayMs}ms`);
-  if ((imp.lossPct ?? 0) > 0) argv.push('loss', `${imp.lossPct}%`);
-  return argv;
-}
-
 /** Where each fabric interface of a node leads. */
 export function linksOf(plan: DeployPlan, node: string): { ifname: string; peer: string; peerIfname: string }[] {
   return plan.links.flatMap((l) => [
     ...(l.a.node === node ? [{ ifname: l.a.ifname, peer: l.b.node, peerIfname: l.b.ifname }] : []),
     ...(l.b.node === node ? [{ ifname: l.b.ifname, peer: l.a.node, peerIfname: l.a.ifname }] : []),
   ]);
-}
-
-/** nftables table holding the loss applied to what arrives on peerIfname (named like the netns runtime's). */
-export const nftTable = (peerIfname: string) => `bgplab_from_${peerIfname.replace(/[^A-Za-z0-9_]/g, '_')}`;
-
-/**
- * An nftables netdev INGRESS table on the receiving end (peerIfname) dropping lossPct % of
- * what arrives there, i.e. of what the impaired end sends; replaces any previous one.
- * Ingress on the peer, not egress on the sender: measured by the netns runtime's author on
- * this kernel (6.18), `numgen random` drops in a netdev egress chain are counted but the
- * packets still arrive, and inet postrouting drops give the sender EPERM (errors, not loss).
- */
-export function nftLossScript(peerIfname: string, lossPct: number): string {
-  const table = nftTable(peerIfname);
-  const rule = lossPct >= 100 ? 'drop' : lossPct > 0 ? `numgen random mod 100 < ${Math.round(lossPct)} drop` : '';
-  return [
-    `table netdev ${table}`,
-    `delete table netdev ${table}`,
-    `table netdev ${table} {`,
-    `  chain ingress {`,
-    `    type filter hook ingress device "${peerIfname}" priority 0; policy accept;`,
-    ...(rule ? [`    ${rule}`] : []),
-    `  }`,
-    `}`,
-    '',
-  ].join('\n');
 }
 
 /** `vtysh -c 'show daemons'` output → daemon names ("zebra bgpd watchfrr staticd"). */
@@ -473,21 +440,10 @@ export class ClabRuntime implements Runtime {
       }
       return;
     }
-    const loss = impairment.lossPct ?? 0;
-    const delay = impairment.delayMs ?? 0;
-    if (!(loss >= 0 && loss <= 100) || !(delay >= 0)) {
-      throw new BgplabError('E_USAGE', `bad impairment ${JSON.stringify(impairment)}: loss 0..100 %, delay >= 0 ms`);
-    }
+    const { loss, delay } = checkImpairment(impairment);
     const r = await containerExec(c.id, netemArgv(ifname, impairment), { timeoutMs: 30_000 });
     if (r.exitCode === 0) return;
-    if (!/qdisc kind is unknown|Unknown qdisc|No such file/i.test(r.stderr)) {
-      throw new BgplabError('E_IMPAIR', `tc netem on ${node}:${ifname} failed`, { details: r.stderr.trim().split('\n') });
-    }
-    if (delay > 0) {
-      throw new BgplabError('E_UNSUPPORTED', `cannot add delay on ${node}:${ifname}: this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM)`, {
-        hint: 'loss (0-100 %) still works here, through nftables; delay needs sch_netem',
-      });
-    }
+    requireNftFallback(node, ifname, r.stderr, delay);
     if (!peer) {
       throw new BgplabError('E_IMPAIR', `cannot impair ${node}:${ifname}: no netem qdisc, and neither the lab state nor the topology says where the link leads`);
     }

@@ -66,6 +66,7 @@ import {
 import { findTopologyFile, IFNAME_RE, loadTopology, type DeployPlan, type PlanNode } from './topology.js';
 import { vtyShow } from './netns-vty.js';
 import { neighbourTablePressure } from './host-limits.js';
+import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from './impair.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, RunningLab, Runtime } from './runtime.js';
 
 export const FRR_DIR = process.env['BGPLAB_FRR_DIR'] ?? '/usr/lib/frr';
@@ -691,46 +692,22 @@ export class NetnsRuntime implements Runtime {
     const st = (await readState(lab))!;
     const link = st.nodes.find((n) => n.name === node)?.links?.find((l) => l.ifname === ifname);
     const peerNs = link ? (st.nodes.find((n) => n.name === link.peer)?.ns ?? nsName(lab, link.peer)) : undefined;
-    const table = link ? `bgplab_from_${link.peerIfname.replace(/[^A-Za-z0-9_]/g, '_')}` : '';
+    const table = link ? nftTable(link.peerIfname) : '';
     if (impairment === null) {
       await run('tc', ['-n', ns, 'qdisc', 'del', 'dev', ifname, 'root'], { check: false });
       if (peerNs) await run('ip', ['netns', 'exec', peerNs, 'nft', 'delete', 'table', 'netdev', table], { check: false });
       return;
     }
-    const loss = impairment.lossPct ?? 0;
-    const delay = impairment.delayMs ?? 0;
-    if (!(loss >= 0 && loss <= 100) || !(delay >= 0)) {
-      throw new BgplabError('E_USAGE', `bad impairment ${JSON.stringify(impairment)}: loss 0..100 %, delay >= 0 ms`);
-    }
-    const netem = ['-n', ns, 'qdisc', 'replace', 'dev', ifname, 'root', 'netem', 'limit', '100000'];
-    if (delay > 0) netem.push('delay', `${delay}ms`);
-    if (loss > 0) netem.push('loss', `${loss}%`);
-    const r = await run('tc', netem, { check: false });
+    const { loss, delay } = checkImpairment(impairment);
+    const [tc, ...netem] = netemArgv(ifname, impairment);
+    const r = await run(tc!, ['-n', ns, ...netem], { check: false });
     if (r.exitCode === 0) return;
-    if (!/qdisc kind is unknown|Unknown qdisc|No such file/i.test(r.stderr)) {
-      throw new BgplabError('E_IMPAIR', `tc netem on ${node}:${ifname} failed`, { details: r.stderr.trim().split('\n') });
-    }
-    if (delay > 0) {
-      throw new BgplabError('E_UNSUPPORTED', `cannot add delay on ${node}:${ifname}: this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM)`, {
-        hint: 'loss (0-100 %) still works here, through nftables; delay needs sch_netem',
-      });
-    }
+    requireNftFallback(node, ifname, r.stderr, delay);
     if (!link || !peerNs) {
       throw new BgplabError('E_IMPAIR', `cannot impair ${node}:${ifname}: no netem qdisc, and the lab state does not say where the link leads`);
     }
-    const rule = loss >= 100 ? 'drop' : `numgen random mod 100 < ${Math.round(loss)} drop`;
-    // "table X; delete table X; table X {...}": replace atomically whether or not it existed
-    const script = [
-      `table netdev ${table}`,
-      `delete table netdev ${table}`,
-      `table netdev ${table} {`,
-      `  chain ingress {`,
-      `    type filter hook ingress device "${link.peerIfname}" priority 0; policy accept;`,
-      ...(loss > 0 ? [`    ${rule}`] : []),
-      `  }`,
-      `}`,
-    ].join('\n');
-    const n = await run('ip', ['netns', 'exec', peerNs, 'nft', '-f', '-'], { check: false, input: script + '\n' });
+    const script = nftLossScript(link.peerIfname, loss);
+    const n = await run('ip', ['netns', 'exec', peerNs, 'nft', '-f', '-'], { check: false, input: script });
     if (n.exitCode !== 0) {
       throw new BgplabError('E_IMPAIR', `cannot impair ${node}:${ifname}: no netem qdisc and nftables failed`, {
         details: n.stderr.trim().split('\n'),

@@ -8,13 +8,11 @@ import {
   demuxFrames,
   linksOf,
   managementNetworkProblems,
-  netemArgv,
-  nftLossScript,
-  nftTable,
   parsePs,
   parseShowDaemons,
 } from '../../src/runtime/clab.js';
 import { containerName, containerSettings, vethBatch } from '../../src/runtime/docker-deploy.js';
+import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../../src/runtime/impair.js';
 import { parseTopology } from '../../src/runtime/topology.js';
 
 const TOPO = `name: t1
@@ -90,6 +88,10 @@ describe('impairment commands', () => {
     expect(nftLossScript('eth3', 30)).toContain('numgen random mod 100 < 30 drop');
     expect(nftLossScript('eth3', 0)).not.toMatch(/drop/);
     expect(nftTable('e-1.2')).toBe('bgplab_from_e_1_2');
+    expect(() => checkImpairment({ lossPct: 101 })).toThrow(/bad impairment/);
+    expect(() => requireNftFallback('leaf1', 'eth1', 'Error: Specified qdisc kind is unknown.', 20)).toThrow(/cannot add delay/);
+    expect(() => requireNftFallback('leaf1', 'eth1', 'RTNETLINK answers: Operation not permitted', 0)).toThrow(/tc netem on leaf1:eth1 failed/);
+    expect(() => requireNftFallback('leaf1', 'eth1', 'Error: Specified qdisc kind is unknown.', 0)).not.toThrow();
   });
 });
 
