@@ -22,17 +22,18 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bringUp } from '../commands/up.js';
-import { downLab } from '../commands/down.js';
+import { bringUp } from '../app/up.js';
+import { downLab } from '../app/down.js';
 import { defaultScenarios, runFailover } from '../checks/failover.js';
 import type { CheckResult } from '../checks/types.js';
 import type { FailoverScenario, Lab } from '../lab/model.js';
 import { loadLabText } from '../lab/load.js';
-import { netnsInode, listNetns } from '../runtime/netns-proc.js';
-import { nsName } from '../runtime/netns.js';
+import { netnsInode, listNetns } from '../runtime/netns/proc.js';
+import { nsName } from '../runtime/netns/index.js';
 import { dockerAnswers, loadClabRuntime } from '../runtime/select.js';
 import type { RuntimeKind } from '../runtime/runtime.js';
 import { run } from '../util/process.js';
+import { sleep } from '../util/pool.js';
 import { isBgplabError } from '../util/errors.js';
 import { fabricLabText, linksOf, nodesOf, renameLabText, scaleSizes, sizeLabel, type BfdVariant } from './labs.js';
 import {
@@ -54,7 +55,6 @@ import type { BaselineResult, BenchOptions, BenchReport, CliResult, FailoverResu
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Ctrl-C: finish the current run, take its lab down, skip the rest, write what was measured */
 let interrupted = false;
 
@@ -230,7 +230,7 @@ async function nodeInodes(lab: Lab, runtime: RuntimeKind): Promise<Map<string, n
     }
     return out;
   }
-  const { nodeContainer, containerPid } = await import('../runtime/docker.js');
+  const { nodeContainer, containerPid } = await import('../runtime/clab/docker.js');
   for (const n of lab.nodes) {
     try {
       const c = await nodeContainer(lab.name, n.name);
@@ -300,7 +300,7 @@ async function upRun(spec: LabSpec, runtime: RuntimeKind, opts: { idleSec: numbe
   };
   let r: Awaited<ReturnType<typeof bringUp>>;
   try {
-    r = await bringUp({ labfile: spec.file, runtime, out: spec.out, timeoutSec: opts.timeoutSec }, () => {});
+    r = await bringUp({ labfile: spec.file, runtime, out: spec.out, timeoutSec: opts.timeoutSec });
   } catch (e) {
     const error = errText(e);
     const neighTableFulls = await fulls();
@@ -504,7 +504,7 @@ async function failoverSuite(baseText: string, work: string, o: BenchOptions, ga
     log(`failover, BFD ${plan.bfdLabel}: bringing ${spec.name} up`);
     await downLab(spec.name, 'netns').catch(() => {});
     try {
-      const up = await bringUp({ labfile: spec.file, runtime: 'netns', out: spec.out, timeoutSec: 120 }, () => {});
+      const up = await bringUp({ labfile: spec.file, runtime: 'netns', out: spec.out, timeoutSec: 120 });
       const ctx = { lab: up.lab, runtime: up.selected.runtime };
       for (const [k, s] of scenarios.entries()) {
         const runs = s.kind === 'link-cut' && plan.variant.kind === 'off' ? o.holdRuns : o.failoverRuns;
@@ -566,8 +566,7 @@ async function main(): Promise<void> {
     process.stderr.write('bench needs root (namespaces, FRR daemons): sudo make bench\n');
     process.exit(2);
   }
-  // the bench prints its own progress; bringUp's listr2 output stays silent
-  process.env['BGPLAB_QUIET'] = '1';
+  // the bench prints its own progress: bringUp is called without an event handler
   const outDir = resolve(ROOT, o.out);
   await mkdir(outDir, { recursive: true });
   const work = await mkdtemp(join(tmpdir(), 'bgplab-bench-'));

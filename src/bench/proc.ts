@@ -5,7 +5,7 @@
  * with things that are not ours (other labs, other containers), to report noise honestly.
  */
 import { readFile, readdir, readlink } from 'node:fs/promises';
-import { FRR_DAEMONS } from '../runtime/netns-frr.js';
+import { FRR_DAEMONS } from '../runtime/netns/frr.js';
 
 /** Daemon process names counted as "FRR" (watchfrr runs in containers). */
 export const FRR_PROCESS_NAMES: ReadonlySet<string> = new Set<string>([...FRR_DAEMONS, 'watchfrr']);

@@ -1,5 +1,5 @@
 /**
- * Continuous multi-flow probe between two lab nodes, and per-flow path tracing.
+ * Continuous multi-flow probe between two lab nodes (its flows' paths: trace.ts).
  *
  * The probe program (probe-program.ts) runs at both ends through Runtime.exec, so it works
  * on every runtime; each end sends N flows (distinct UDP source ports, so L4 ECMP hashing
@@ -11,9 +11,9 @@
  * stalled sender is not mistaken for an outage.
  */
 import { randomBytes } from 'node:crypto';
-import type { Lab } from '../lab/model.js';
 import type { ExecResult, Runtime } from '../runtime/runtime.js';
 import { BgplabError } from '../util/errors.js';
+import { sleep } from '../util/pool.js';
 import { PROBE_PY, PROBE_STOP_PY } from './probe-program.js';
 
 // ---------------------------------------------------------------------------
@@ -197,7 +197,6 @@ export interface RunningProbe {
 }
 
 export const nowUs = () => Date.now() * 1000;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function probeArgv(run: string, local: string, remote: string | undefined, o: ProbeOptions): string[] {
   for (const [k, v] of Object.entries({ flows: o.flows, port: o.port, sportBase: o.sportBase, maxMs: o.maxMs })) {
@@ -302,100 +301,4 @@ export async function startProbe(runtime: Runtime, lab: string, a: ProbeEnd, b: 
       return stopping;
     },
   };
-}
-
-// ---------------------------------------------------------------------------
-// per-flow path tracing
-
-export interface FlowPath {
-  sport: number;
-  /** node names from the source to the last hop that answered (unknown addresses as is) */
-  path: string[];
-  /** the destination answered */
-  complete: boolean;
-}
-
-/** Map traceroute hop addresses to node names through the loopbacks (hops answer from them). */
-export function addressMap(lab: Lab): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const n of lab.nodes) {
-    m.set(n.loopback, n.name);
-    if (n.loopback6) m.set(n.loopback6, n.name);
-  }
-  return m;
-}
-
-/**
- * Parse `traceroute -n -q 1` output into hop addresses (null for "*").
- * Lines look like ` 2  10.0.1.1  0.045 ms` or ` 3  *`.
- */
-export function parseTraceroute(out: string): (string | null)[] {
-  const hops: (string | null)[] = [];
-  for (const line of out.split('\n')) {
-    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
-    if (!m) continue;
-    const idx = Number(m[1]);
-    const rest = m[2]!.trim();
-    const addr = /^([0-9a-fA-F.:]+)\s/.exec(rest + ' ');
-    hops[idx - 1] = rest.startsWith('*') || !addr ? null : addr[1]!;
-  }
-  return Array.from(hops, (h) => h ?? null);
-}
-
-/**
- * The path one flow (src:sport → dst:dport, UDP) takes, by traceroute with the very same
- * 5-tuple (`-U -p dport --sport`), so every router hashes it like the probe's datagrams.
- * Hops that did not answer (ICMP rate limits) are retried.
- */
-export async function traceFlow(
-  runtime: Runtime,
-  lab: Lab,
-  node: string,
-  src: string,
-  dst: string,
-  sport: number,
-  dport: number,
-  o: { maxHops?: number; attempts?: number } = {},
-): Promise<FlowPath> {
-  const names = addressMap(lab);
-  const dstName = names.get(dst) ?? dst;
-  const attempts = o.attempts ?? 3;
-  let best: FlowPath = { sport, path: [node], complete: false };
-  for (let i = 0; i < attempts; i++) {
-    const r = await runtime.exec(
-      lab.name,
-      node,
-      ['traceroute', '-n', '-U', '-p', String(dport), `--sport=${sport}`, '-s', src, '-q', '1', '-w', '1', '-m', String(o.maxHops ?? 8), dst],
-      { timeoutMs: 30_000 },
-    );
-    if (r.exitCode !== 0) {
-      throw new BgplabError('E_TRACEROUTE', `traceroute on ${node} to ${dst} exited with ${r.exitCode}`, {
-        details: (r.stderr || r.stdout).trim().split('\n').slice(-4),
-        hint: /not found|No such file/i.test(r.stderr) ? 'install traceroute in the node (apt-get install -y traceroute)' : undefined,
-      });
-    }
-    const hops = parseTraceroute(r.stdout);
-    const lastIdx = hops.findIndex((h) => h === dst);
-    const upTo = lastIdx >= 0 ? hops.slice(0, lastIdx + 1) : hops;
-    const complete = lastIdx >= 0 && upTo.every((h) => h !== null);
-    const path = [node, ...upTo.map((h) => (h === null ? '*' : names.get(h) ?? h))];
-    if (complete) return { sport, path: path.map((p) => (p === dst ? dstName : p)), complete };
-    best = { sport, path, complete: false };
-    await sleep(300 * (i + 1));
-  }
-  return best;
-}
-
-/** Run fn over items with at most `limit` in flight. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -5,60 +5,22 @@
  * (`ip -j route show`). Prefixes the model says are unreachable (spines sharing an ASN)
  * must have no route at all.
  */
-import { predictFabric, type Family, type PredictedRoute } from '../lab/paths.js';
-import { mapLimit } from './runner.js';
-import { errorText, familiesOf, vtyshJson } from './sessions.js';
+import { byIf, frrNextHops, kernelNextHops, parseRib, type FrrRib, type KernelRoute } from '../frr/routes.js';
+import { familiesOf, predictFabric, type Family, type PredictedRoute } from '../lab/paths.js';
+import { BgplabError, errorText } from '../util/errors.js';
+import { mapLimit, sleep } from '../util/pool.js';
+import { vtyshJson } from './sessions.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
 
-interface FrrNextHop {
-  interfaceName?: string;
-  active?: boolean;
-  fib?: boolean;
-  ip?: string;
-}
-interface FrrRoute {
-  prefix: string;
-  protocol: string;
-  selected?: boolean;
-  installed?: boolean;
-  nexthops?: FrrNextHop[];
-}
-export type FrrRib = Record<string, FrrRoute[]>;
-
-interface KernelRoute {
-  dst: string;
-  dev?: string;
-  protocol?: string;
-  nexthops?: { dev?: string }[];
-}
-
-/** FRR's selected route for a prefix: the interfaces of next hops that are active and in the FIB. */
-export function frrNextHops(rib: FrrRib, prefix: string): { protocol: string; ifnames: string[] } | undefined {
-  const r = (rib[prefix] ?? []).find((x) => x.selected);
-  if (!r) return undefined;
-  const ifnames = (r.nexthops ?? []).filter((n) => n.active && n.fib).map((n) => n.interfaceName ?? n.ip ?? '?');
-  return { protocol: r.protocol, ifnames: ifnames.sort(byIf) };
-}
-
-/** The kernel's route for a prefix: interfaces of its next hops (multipath or single). */
-export function kernelNextHops(routes: KernelRoute[], prefix: string): string[] | undefined {
-  const [addr, len] = prefix.split('/');
-  const host = (prefix.includes(':') && len === '128') || (!prefix.includes(':') && len === '32');
-  const r = routes.find((x) => x.dst === prefix || (host && x.dst === addr));
-  if (!r) return undefined;
-  const devs = r.nexthops?.length ? r.nexthops.map((n) => n.dev ?? '?') : [r.dev ?? '?'];
-  return devs.sort(byIf);
-}
-
-const byIf = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
+export { frrNextHops, kernelNextHops, type FrrRib } from '../frr/routes.js';
 
 export async function readFrrRib(ctx: CheckContext, node: string, family: Family): Promise<FrrRib> {
-  return vtyshJson<FrrRib>(ctx, node, family === 'ipv4' ? 'show ip route json' : 'show ipv6 route json');
+  return parseRib(await vtyshJson(ctx, node, family === 'ipv4' ? 'show ip route json' : 'show ipv6 route json'));
 }
 
 export async function readKernelRoutes(ctx: CheckContext, node: string, family: Family): Promise<KernelRoute[]> {
   const r = await ctx.runtime.exec(ctx.lab.name, node, ['ip', family === 'ipv4' ? '-4' : '-6', '-j', 'route', 'show']);
-  if (r.exitCode !== 0) throw new Error(`${node}: ip route show failed: ${r.stderr.trim()}`);
+  if (r.exitCode !== 0) throw new BgplabError('E_COMMAND_FAILED', `${node}: ip route show failed: ${r.stderr.trim()}`);
   return JSON.parse(r.stdout || '[]') as KernelRoute[];
 }
 
@@ -109,7 +71,7 @@ export async function evaluateRoutes(ctx: CheckContext, opts: { nodes?: string[]
       try {
         [rib, kernel] = await Promise.all([readFrrRib(ctx, node, family), readKernelRoutes(ctx, node, family)]);
       } catch (e) {
-        rows.push({ check: 'routes', name: `${node} (${family})`, status: 'fail', message: `${node}: cannot read routes: ${errorText(e as Error)}`, durationMs: Date.now() - t0 });
+        rows.push({ check: 'routes', name: `${node} (${family})`, status: 'fail', message: `${node}: cannot read routes: ${errorText(e)}`, durationMs: Date.now() - t0 });
         continue;
       }
       for (const r of routes) {
@@ -148,7 +110,7 @@ export function makeRoutesCheck(opts: { settleMs?: number } = {}): Check {
       let results = await evaluateRoutes(ctx);
       // converging (just up, just restored): re-read for a short while before judging
       while (results.some((r) => r.status === 'fail') && Date.now() - t0 < (opts.settleMs ?? 10_000)) {
-        await new Promise((r) => setTimeout(r, 1000));
+        await sleep(1000, ctx.signal);
         results = await evaluateRoutes(ctx);
       }
       return results;

@@ -4,7 +4,7 @@
  * test`'s teardown, must still happen). A check that returns nothing is a failure too: a
  * check that cannot fail is a defect.
  */
-import { BgplabError, isBgplabError } from '../util/errors.js';
+import { BgplabError, errorText, isBgplabError } from '../util/errors.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
 
 export interface CheckRun {
@@ -23,6 +23,8 @@ export interface RunReport {
   counts: { pass: number; fail: number; skip: number };
   /** true only when nothing failed (skips allowed) */
   passed: boolean;
+  /** the run was stopped by ctx.signal (Ctrl-C): the checks after the interrupted one did not run */
+  interrupted?: boolean;
 }
 
 /** Validate `--only` ids against the registry (all unknown ids reported at once). */
@@ -45,7 +47,12 @@ export async function runChecks(
 ): Promise<RunReport> {
   const started = Date.now();
   const runs: CheckRun[] = [];
+  let interrupted = false;
   for (const check of checks) {
+    if (ctx.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
     const t0 = Date.now();
     ctx.log?.(`${check.id}: ${check.description}`);
     let results: CheckResult[];
@@ -57,9 +64,8 @@ export async function runChecks(
         ];
       }
     } catch (e) {
-      const msg = isBgplabError(e)
-        ? [e.message, ...e.details].join(' | ')
-        : `internal error (a bug): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+      if (isBgplabError(e, 'E_INTERRUPTED')) interrupted = true;
+      const msg = isBgplabError(e) ? errorText(e) : `internal error (a bug): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
       results = [{ check: check.id, name: check.id, status: 'fail', message: `check aborted: ${msg}`, durationMs: Date.now() - t0 }];
     }
     const run: CheckRun = { id: check.id, description: check.description, results, durationMs: Date.now() - t0 };
@@ -79,7 +85,8 @@ export async function runChecks(
     durationMs: Date.now() - started,
     checks: runs,
     counts,
-    passed: counts.fail === 0,
+    passed: counts.fail === 0 && !interrupted,
+    ...(interrupted ? { interrupted } : {}),
   };
 }
 
@@ -94,21 +101,7 @@ export async function timed(
     const r = await fn();
     return { check, name, ...r, durationMs: Date.now() - t0 };
   } catch (e) {
-    const msg = isBgplabError(e) ? [e.message, ...e.details].join(' | ') : e instanceof Error ? e.message : String(e);
-    return { check, name, status: 'fail', message: `error: ${msg}`, durationMs: Date.now() - t0 };
+    if (isBgplabError(e, 'E_INTERRUPTED')) throw e;
+    return { check, name, status: 'fail', message: `error: ${errorText(e)}`, durationMs: Date.now() - t0 };
   }
-}
-
-/** Run async jobs with at most `limit` in flight, keeping result order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }

@@ -4,49 +4,27 @@
  * the model predicts that neighbor sends (paths.ts: exact, or a range where BGP
  * tie-breaking decides whether a route is echoed back).
  */
+import { isSessionUp, neighborReset, receivedPrefixes, summaryPeer } from '../frr/bgp.js';
 import type { Lab } from '../lab/model.js';
-import { predictFabric, type Family, type FabricPrediction } from '../lab/paths.js';
-import { BgplabError } from '../util/errors.js';
-import { mapLimit } from './runner.js';
+import { familiesOf, predictFabric, type Family, type FabricPrediction } from '../lab/paths.js';
+import { showJson } from '../observe/sessions.js';
+import { errorText } from '../util/errors.js';
+import { mapLimit, pollUntil, sleep } from '../util/pool.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
 
-export interface PeerSummary {
-  state: string;
-  pfxRcd?: number;
-  remoteAs?: number;
-  hostname?: string;
-  peerUptimeMsec?: number;
-}
-
-export type Summary = Partial<Record<'ipv4Unicast' | 'ipv6Unicast', { peers?: Record<string, PeerSummary> }>>;
+/** `show bgp summary json` as parsed JSON (read with frr/bgp.ts). */
+export type Summary = unknown;
 
 /** Run one vtysh command that prints JSON and parse it; errors name the node and command. */
 export async function vtyshJson<T>(ctx: CheckContext, node: string, command: string): Promise<T> {
-  const out = await ctx.runtime.vtysh(ctx.lab.name, node, [command]);
-  // vtysh may print log lines (e.g. zebra warnings) around the JSON document
-  const start = out.indexOf('{');
-  const end = out.lastIndexOf('}');
-  if (start < 0 || end < start) {
-    throw new BgplabError('E_FRR_OUTPUT', `${node}: \`${command}\` printed no JSON (is bgpd running?)`, {
-      details: out.trim().split('\n').slice(-5),
-    });
-  }
-  try {
-    return JSON.parse(out.slice(start, end + 1)) as T;
-  } catch (e) {
-    throw new BgplabError('E_FRR_OUTPUT', `${node}: \`${command}\` printed invalid JSON`, { cause: e, details: out.trim().split('\n').slice(-5) });
-  }
+  return (await showJson(ctx.runtime, ctx.lab.name, node, command)) as T;
 }
-
-export function familiesOf(lab: Lab): Family[] {
-  return lab.nodes.some((n) => n.loopback6) ? ['ipv4', 'ipv6'] : ['ipv4'];
-}
-
-const AF_KEY: Record<Family, 'ipv4Unicast' | 'ipv6Unicast'> = { ipv4: 'ipv4Unicast', ipv6: 'ipv6Unicast' };
 
 export interface SessionVerdict {
   ok: boolean;
   established: boolean;
+  /** Established, but the prefix count is not the predicted one */
+  prefixMismatch?: boolean;
   message: string;
   measured: Record<string, number | string | string[]>;
 }
@@ -60,13 +38,13 @@ export function judgeSession(
   family: Family,
 ): SessionVerdict {
   const link = `${s.node}:${s.ifname} ↔ ${s.peer}:${s.peerIfname}`;
-  const peer = summary[AF_KEY[family]]?.peers?.[s.ifname];
+  const peer = summaryPeer(summary, s.ifname, family);
   if (!peer) {
     return { ok: false, established: false, message: `${s.node} has no ${family} BGP neighbor on ${s.ifname} (link ${link})`, measured: {} };
   }
   const measured: Record<string, number | string | string[]> = { state: peer.state };
   if (peer.pfxRcd !== undefined) measured.pfxRcd = peer.pfxRcd;
-  if (peer.state !== 'Established') {
+  if (!isSessionUp(peer.state)) {
     return { ok: false, established: false, message: `${s.node}:${s.ifname} → ${s.peer}: session ${peer.state}, not Established (link ${link})`, measured };
   }
   const problems: string[] = [];
@@ -78,9 +56,12 @@ export function judgeSession(
   if (got < want.min || got > want.max) {
     problems.push(`${s.node} received ${got} ${family} prefixes from ${s.peer} on ${s.ifname}, expected ${measured.expected}`);
   }
-  if (problems.length) return { ok: false, established: true, message: `${problems.join('; ')} (link ${link})`, measured };
+  if (problems.length) return { ok: false, established: true, prefixMismatch: got < want.min || got > want.max, message: `${problems.join('; ')} (link ${link})`, measured };
   return { ok: true, established: true, message: `Established, ${got} prefixes received`, measured };
 }
+
+/** Which session a result judged (explanations read it instead of parsing the result's name). */
+const refs = new WeakMap<CheckResult, { node: string; ifname: string; family: Family; prefixMismatch: boolean }>();
 
 /** Summaries of every node (bounded parallelism); a node that fails to answer maps to its error. */
 export async function readSummaries(ctx: CheckContext, nodes = ctx.lab.nodes.map((n) => n.name)): Promise<Map<string, Summary | Error>> {
@@ -93,11 +74,6 @@ export async function readSummaries(ctx: CheckContext, nodes = ctx.lab.nodes.map
     }
   });
   return out;
-}
-
-export function errorText(e: Error): string {
-  const details = (e as { details?: string[] }).details ?? [];
-  return [e.message, ...details].join(' | ');
 }
 
 /** One pass over every expected session. */
@@ -114,7 +90,9 @@ export async function evaluateSessions(ctx: CheckContext, prediction = predictFa
         continue;
       }
       const v = judgeSession(ctx.lab, prediction, s, sum, family);
-      results.push({ check: 'sessions', name, status: v.ok ? 'pass' : 'fail', message: v.message, measured: v.measured, durationMs: 0 });
+      const r: CheckResult = { check: 'sessions', name, status: v.ok ? 'pass' : 'fail', message: v.message, measured: v.measured, durationMs: 0 };
+      refs.set(r, { node: s.node, ifname: s.ifname, family, prefixMismatch: !!v.prefixMismatch });
+      results.push(r);
     }
   }
   // a session down changes what its neighbors pass on: say so on prefix-count failures elsewhere,
@@ -145,16 +123,14 @@ export interface WaitResult {
  * check's settle time.
  */
 export async function waitForSessions(ctx: CheckContext, timeoutMs: number, opts: { intervalMs?: number; prefixes?: boolean } = {}): Promise<WaitResult> {
-  const t0 = Date.now();
   const prediction = predictFabric(ctx.lab);
-  for (;;) {
-    const results = await evaluateSessions(ctx, prediction);
-    const failing = results.filter((r) => r.status === 'fail' && (opts.prefixes !== false || r.measured?.state !== 'Established'));
-    const elapsedMs = Date.now() - t0;
-    if (failing.length === 0) return { ok: true, elapsedMs, failing };
-    if (elapsedMs >= timeoutMs) return { ok: false, elapsedMs, failing };
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 500));
-  }
+  const failing = (results: CheckResult[]) => results.filter((r) => r.status === 'fail' && (opts.prefixes !== false || r.measured?.state !== 'Established'));
+  const r = await pollUntil(
+    async () => failing(await evaluateSessions(ctx, prediction)),
+    (f) => f.length === 0,
+    { timeoutMs, intervalMs: opts.intervalMs ?? 500, signal: ctx.signal },
+  );
+  return { ok: r.ok, elapsedMs: r.elapsedMs, failing: r.value };
 }
 
 /** How long the sessions check lets a freshly changed lab settle before it judges. */
@@ -172,7 +148,7 @@ export function makeSessionsCheck(opts: { settleMs?: number } = {}): Check {
       // a lab that just came up or was just restored may still be converging: re-read until
       // it passes or the settle time is over, then report the last reading
       while (results.some((r) => r.status === 'fail') && Date.now() - t0 < settleMs) {
-        await new Promise((r) => setTimeout(r, 1000));
+        await sleep(1000, ctx.signal);
         results = await evaluateSessions(ctx, prediction);
       }
       await explainPrefixMismatches(ctx, prediction, results);
@@ -186,17 +162,11 @@ export const sessionsCheck: Check = makeSessionsCheck();
 
 /** For a session that is not Established, FRR's last reset / notification reason (e.g. "Bad Peer AS"). */
 async function explainDownSessions(ctx: CheckContext, results: CheckResult[]): Promise<void> {
-  const todo = results.filter((r) => r.status === 'fail' && r.measured?.state !== undefined && r.measured.state !== 'Established');
+  const todo = results.filter((r) => r.status === 'fail' && r.measured?.state !== undefined && !isSessionUp(String(r.measured.state)) && refs.has(r));
   await mapLimit(todo.slice(0, 20), 4, async (r) => {
-    const [node, rest] = r.name.split(':') as [string, string];
-    const ifname = rest.split(' ')[0]!;
+    const { node, ifname } = refs.get(r)!;
     try {
-      const nb = await vtyshJson<Record<string, { lastNotificationReason?: string; lastResetDueTo?: string; remoteAs?: number }>>(
-        ctx,
-        node,
-        `show bgp neighbors ${ifname} json`,
-      );
-      const e = nb[ifname];
+      const e = neighborReset(await vtyshJson(ctx, node, `show bgp neighbors ${ifname} json`), ifname);
       const why = e?.lastNotificationReason ?? e?.lastResetDueTo;
       if (why) {
         r.message += `; last reset: ${why}`;
@@ -210,14 +180,11 @@ async function explainDownSessions(ctx: CheckContext, results: CheckResult[]): P
 
 /** For an Established session with the wrong prefix count, name the missing / unexpected prefixes. */
 async function explainPrefixMismatches(ctx: CheckContext, prediction: FabricPrediction, results: CheckResult[]): Promise<void> {
-  const todo = results.filter((r) => r.status === 'fail' && r.measured?.state === 'Established' && r.message.includes(' prefixes from '));
+  const todo = results.filter((r) => r.status === 'fail' && refs.get(r)?.prefixMismatch);
   await mapLimit(todo.slice(0, 20), 4, async (r) => {
-    const family: Family = r.name.endsWith('(ipv6)') ? 'ipv6' : 'ipv4';
-    const [node, rest] = r.name.split(':') as [string, string];
-    const ifname = rest.split(' ')[0]!;
+    const { node, ifname, family } = refs.get(r)!;
     try {
-      const got = await vtyshJson<{ routes?: Record<string, unknown> }>(ctx, node, `show bgp ${family} unicast neighbors ${ifname} routes json`);
-      const have = new Set(Object.keys(got.routes ?? {}));
+      const have = receivedPrefixes(await vtyshJson(ctx, node, `show bgp ${family} unicast neighbors ${ifname} routes json`));
       const want = prediction.received(node, ifname, family);
       const missing = want.prefixes.filter((p) => !have.has(p));
       const extra = [...have].filter((p) => !want.prefixes.includes(p) && !want.maybe.includes(p));

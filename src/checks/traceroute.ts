@@ -10,102 +10,17 @@
  */
 import type { Lab, TracerouteExpectation } from '../lab/model.js';
 import { hopsMatch, predictFabric, roleSequence, type FabricPrediction } from '../lab/paths.js';
-import { mapLimit } from './runner.js';
+import { errorText, isBgplabError } from '../util/errors.js';
+import { mapLimit } from '../util/pool.js';
+import { AddressBook, pathKey, traceFlowSettled, type FlowTrace } from './trace.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
+
+export { pathKey } from './trace.js';
 
 /** Source ports start here (above the ephemeral range floor of most tools, below 65535 - 512). */
 export const SPORT_BASE = 41000;
 /** Flows run at most this many traceroutes at once (the machine may have 2 CPUs). */
 export const PARALLEL_FLOWS = 8;
-
-export interface Hop {
-  ttl: number;
-  /** answering address, or null for '*' */
-  address: string | null;
-  /** node name the address belongs to (undefined: unknown address) */
-  node?: string;
-  /** annotations such as !H, !N */
-  flags: string[];
-}
-
-export interface FlowTrace {
-  sport: number;
-  hops: Hop[];
-  /** the destination answered */
-  reached: boolean;
-  /** node names from the source to the last hop (unknown addresses as raw IPs, '*' as '*') */
-  path: string[];
-  /** a hop did not answer */
-  incomplete: boolean;
-}
-
-/** Parse `traceroute -n -q 1` output (Debian traceroute 2.1). */
-export function parseTraceroute(out: string): { ttl: number; address: string | null; flags: string[] }[] {
-  const hops: { ttl: number; address: string | null; flags: string[] }[] = [];
-  for (const line of out.split('\n')) {
-    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
-    if (!m) continue;
-    const tokens = m[2]!.trim().split(/\s+/);
-    const first = tokens[0] ?? '*';
-    const address = first === '*' ? null : first;
-    const flags = tokens.filter((t) => /^![A-Za-z0-9<>]*$/.test(t));
-    hops.push({ ttl: Number(m[1]), address, flags });
-  }
-  return hops;
-}
-
-/** address → node name: loopbacks from the model, then (lazily) every address inside each node. */
-export class AddressBook {
-  private map = new Map<string, string>();
-  private scanned = false;
-  constructor(private ctx: CheckContext) {
-    for (const n of ctx.lab.nodes) {
-      this.map.set(n.loopback, n.name);
-      if (n.loopback6) this.map.set(n.loopback6, n.name);
-    }
-  }
-  async lookup(addr: string): Promise<string | undefined> {
-    const hit = this.map.get(addr);
-    if (hit || this.scanned) return hit;
-    this.scanned = true;
-    await mapLimit(this.ctx.lab.nodes, 4, async (n) => {
-      const r = await this.ctx.runtime.exec(this.ctx.lab.name, n.name, ['ip', '-j', 'addr', 'show']).catch(() => undefined);
-      if (!r || r.exitCode !== 0) return;
-      try {
-        const ifs = JSON.parse(r.stdout) as { addr_info?: { local?: string; scope?: string }[] }[];
-        for (const i of ifs) for (const a of i.addr_info ?? []) if (a.local && a.scope !== 'host' && !this.map.has(a.local)) this.map.set(a.local, n.name);
-      } catch {
-        // a node we cannot read stays unknown: its hops show as raw addresses
-      }
-    });
-    return this.map.get(addr);
-  }
-}
-
-export function loopbackOf(lab: Lab, node: string): string {
-  const n = lab.nodes.find((x) => x.name === node);
-  if (!n) throw new Error(`unknown node ${node}`);
-  return n.loopback;
-}
-
-/** One flow: traceroute from `from`'s loopback to `to`'s loopback with a fixed source port. */
-export async function traceFlow(ctx: CheckContext, book: AddressBook, from: string, to: string, sport: number, maxTtl = 8): Promise<FlowTrace> {
-  const src = loopbackOf(ctx.lab, from);
-  const dst = loopbackOf(ctx.lab, to);
-  const argv = ['traceroute', '-n', '-U', `--sport=${sport}`, '-s', src, '-q', '1', '-w', '1', '-m', String(maxTtl), dst];
-  const r = await ctx.runtime.exec(ctx.lab.name, from, argv, { timeoutMs: (maxTtl + 2) * 1500 });
-  if (r.exitCode !== 0 && !r.stdout.includes(' 1 ')) {
-    throw new Error(`${from}: traceroute to ${to} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
-  }
-  const hops: Hop[] = [];
-  for (const h of parseTraceroute(r.stdout)) {
-    hops.push({ ...h, node: h.address ? await book.lookup(h.address) : undefined });
-  }
-  const last = hops[hops.length - 1];
-  const reached = !!last && last.address === dst;
-  const path = [from, ...hops.map((h) => h.node ?? h.address ?? '*')];
-  return { sport, hops, reached, path, incomplete: hops.some((h) => h.address === null) };
-}
 
 export interface Enumeration {
   from: string;
@@ -120,8 +35,6 @@ export interface Enumeration {
   broken: FlowTrace[];
   durationMs: number;
 }
-
-export const pathKey = (p: readonly string[]) => p.join(' > ');
 
 /** Flows needed to see each of P equally likely paths with ~99.9% confidence (coupon collector). */
 export function defaultFlows(predictedPaths: number): number {
@@ -145,12 +58,8 @@ export async function enumeratePaths(
   const maxTtl = Math.max(8, ...predicted.map((p) => p.length + 1));
   const base = opts.sportBase ?? SPORT_BASE;
   const sports = Array.from({ length: flows }, (_, i) => base + i);
-  const traces = await mapLimit(sports, PARALLEL_FLOWS, async (sport) => {
-    let t = await traceFlow(ctx, book, from, to, sport, maxTtl);
-    // a silent hop is usually a dropped ICMP error: ask that flow again (twice at most)
-    for (let i = 0; i < 2 && (t.incomplete || !t.reached); i++) t = await traceFlow(ctx, book, from, to, sport, maxTtl);
-    return t;
-  });
+  const src = ctx.lab.nodes.find((n) => n.name === from)!.loopback;
+  const traces = await mapLimit(sports, PARALLEL_FLOWS, (sport) => traceFlowSettled(ctx, book, { from, src, dst: dst.loopback, sport, maxTtl }));
   const seen = new Map<string, { path: string[]; sports: number[] }>();
   const broken: FlowTrace[] = [];
   for (const t of traces) {
@@ -290,7 +199,8 @@ export const tracerouteCheck: Check = {
           durationMs: Date.now() - t0,
         });
       } catch (err) {
-        results.push({ check: 'traceroute', name, status: 'fail', message: `${name}: ${err instanceof Error ? err.message : String(err)}`, durationMs: Date.now() - t0 });
+        if (isBgplabError(err, 'E_INTERRUPTED')) throw err;
+        results.push({ check: 'traceroute', name, status: 'fail', message: `${name}: ${errorText(err)}`, durationMs: Date.now() - t0 });
       }
     }
     return results;

@@ -9,22 +9,18 @@
  *   their other leaf. Then the uplinks come back and every session re-establishes.
  * With `options.transit_filters: false` (the unsafe workshop demo) this check fails.
  */
+import { healFault, injectFault, type Fault } from '../faults/index.js';
+import { bgpTablePaths } from '../frr/bgp.js';
+import { bgpRoutesTo, type FrrRib } from '../frr/routes.js';
 import { SWITCH_ROLES, type Lab, type LabNode } from '../lab/model.js';
-import { predictFabric, type FabricPrediction } from '../lab/paths.js';
-import { mapLimit } from './runner.js';
-import { readFrrRib, type FrrRib } from './routes.js';
-import { errorText, familiesOf, vtyshJson, waitForSessions } from './sessions.js';
-import { AddressBook, defaultTracerouteExpectations, enumeratePaths, pathKey } from './traceroute.js';
+import { familiesOf, predictFabric, type FabricPrediction } from '../lab/paths.js';
+import { errorText, isBgplabError } from '../util/errors.js';
+import { mapLimit, sleep } from '../util/pool.js';
+import { readFrrRib } from './routes.js';
+import { vtyshJson, waitForSessions } from './sessions.js';
+import { AddressBook, pathKey } from './trace.js';
+import { defaultTracerouteExpectations, enumeratePaths } from './traceroute.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
-
-interface BgpPath {
-  path?: string;
-  valid?: boolean;
-  bestpath?: boolean;
-}
-interface BgpTable {
-  routes?: Record<string, BgpPath[]>;
-}
 
 /** Server ASNs in a path anywhere but the last (origin) position. */
 export function transitServers(lab: Lab, asPath: string): LabNode[] {
@@ -46,8 +42,8 @@ async function controlPlane(ctx: CheckContext): Promise<CheckResult[]> {
       const offenders = new Set<string>();
       let paths = 0;
       for (const family of familiesOf(ctx.lab)) {
-        const table = await vtyshJson<BgpTable>(ctx, sw.name, `show bgp ${family} unicast json`);
-        for (const [prefix, list] of Object.entries(table.routes ?? {})) {
+        const table = bgpTablePaths(await vtyshJson(ctx, sw.name, `show bgp ${family} unicast json`));
+        for (const [prefix, list] of table) {
           for (const p of list) {
             paths++;
             const bad = transitServers(ctx.lab, p.path ?? '');
@@ -71,7 +67,7 @@ async function controlPlane(ctx: CheckContext): Promise<CheckResult[]> {
       }
       return { check: 'transit', name, status: 'pass', message: `${paths} BGP paths, no server ASN except as origin`, measured, durationMs: Date.now() - t0 };
     } catch (e) {
-      return { check: 'transit', name, status: 'fail', message: `${sw.name}: cannot read the BGP table: ${errorText(e as Error)}`, durationMs: Date.now() - t0 };
+      return { check: 'transit', name, status: 'fail', message: `${sw.name}: cannot read the BGP table: ${errorText(e)}`, durationMs: Date.now() - t0 };
     }
   });
 }
@@ -121,7 +117,8 @@ async function dataPlane(ctx: CheckContext, prediction: FabricPrediction): Promi
         results.push({ check: 'transit', name, status: 'pass', message: `${e.seen.size} path(s) over ${e.flows} flows, no server in between`, measured, durationMs: Date.now() - t0 });
       }
     } catch (err) {
-      results.push({ check: 'transit', name, status: 'fail', message: `${name}: ${err instanceof Error ? err.message : String(err)}`, durationMs: Date.now() - t0 });
+      if (isBgplabError(err, 'E_INTERRUPTED')) throw err;
+      results.push({ check: 'transit', name, status: 'fail', message: `${name}: ${errorText(err)}`, durationMs: Date.now() - t0 });
     }
   }
   return results;
@@ -145,17 +142,6 @@ async function ping(ctx: CheckContext, node: string, src: string, dst: string): 
   return r.exitCode === 0;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** BGP routes in a RIB to the given prefixes, with their interfaces. */
-function bgpRoutesTo(rib: FrrRib, prefixes: readonly string[]): { prefix: string; ifnames: string[] }[] {
-  const out: { prefix: string; ifnames: string[] }[] = [];
-  for (const p of prefixes) {
-    const r = (rib[p] ?? []).find((x) => x.protocol === 'bgp' && x.selected);
-    if (r) out.push({ prefix: p, ifnames: (r.nexthops ?? []).filter((n) => n.active).map((n) => n.interfaceName ?? '?') });
-  }
-  return out;
-}
 
 export interface StressOptions {
   /** how long the fabric gets to converge after the uplinks go down */
@@ -178,19 +164,19 @@ async function stress(ctx: CheckContext, prediction: FabricPrediction, opts: Str
     .map(([p]) => p);
   const targets = pickTargets(lab, leaf.name, serverNames);
   const t0 = Date.now();
-  const downed: string[] = [];
+  const downed: Fault[] = [];
+  let interrupted: unknown;
   try {
     ctx.log?.(`transit stress: ${leaf.name} uplinks ${uplinks.join(', ')} down`);
     for (const i of uplinks) {
-      await ctx.runtime.setLink(lab.name, leaf.name, i, false);
-      downed.push(i);
+      downed.push(await injectFault(ctx.runtime, lab.name, { kind: 'link-down', node: leaf.name, ifname: i, by: 'check transit' }));
     }
     // converge: poll the leaf's RIB until it is the same twice in a row (or settle time ends)
     const settleMs = opts.settleMs ?? Math.max(8_000, (lab.options.hold + 2) * 1000);
     let last = '';
     let rib: FrrRib = {};
     for (let t = Date.now(); Date.now() - t < settleMs; ) {
-      await sleep(1000);
+      await sleep(1000, ctx.signal);
       rib = await readFrrRib(ctx, leaf.name, 'ipv4');
       const now = JSON.stringify(bgpRoutesTo(rib, remote));
       const viaDowned = bgpRoutesTo(rib, remote).some((r) => r.ifnames.some((i) => uplinks.includes(i)));
@@ -285,12 +271,15 @@ async function stress(ctx: CheckContext, prediction: FabricPrediction, opts: Str
       }
     }
   } catch (e) {
-    results.push({ check: 'transit', name: `stress: ${leaf.name}`, status: 'fail', message: `stress test aborted: ${errorText(e as Error)}`, durationMs: Date.now() - t0 });
+    if (isBgplabError(e, 'E_INTERRUPTED')) interrupted = e;
+    else results.push({ check: 'transit', name: `stress: ${leaf.name}`, status: 'fail', message: `stress test aborted: ${errorText(e)}`, durationMs: Date.now() - t0 });
   } finally {
     const t1 = Date.now();
     const name = `stress: restore ${leaf.name} uplinks`;
     try {
-      for (const i of downed) await ctx.runtime.setLink(lab.name, leaf.name, i, true);
+      for (const f of downed) await healFault(ctx.runtime, lab.name, f);
+      // interrupted: the links are back; the caller stops here without waiting
+      if (interrupted) throw interrupted;
       const w = await waitForSessions(ctx, opts.restoreTimeoutMs ?? 60_000);
       results.push(
         w.ok
@@ -305,7 +294,8 @@ async function stress(ctx: CheckContext, prediction: FabricPrediction, opts: Str
             },
       );
     } catch (e) {
-      results.push({ check: 'transit', name, status: 'fail', message: `restore failed: ${errorText(e as Error)}`, durationMs: Date.now() - t1 });
+      if (isBgplabError(e, 'E_INTERRUPTED')) throw e;
+      results.push({ check: 'transit', name, status: 'fail', message: `restore failed: ${errorText(e)}`, durationMs: Date.now() - t1 });
     }
   }
   return results;

@@ -7,6 +7,11 @@ export interface CheckContext {
   runtime: Runtime;
   /** Progress lines (e.g. "failover spine1: link down, probing"); silent in tests */
   log?: (msg: string) => void;
+  /**
+   * Fires on Ctrl-C / SIGTERM: a check stops waiting at once, restores every fault it
+   * injected (src/faults) and returns; the runner then runs no further check.
+   */
+  signal?: AbortSignal;
 }
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';

@@ -3,14 +3,12 @@
  * runtime, each node's daemon health and (status) the state of every expected session.
  */
 import chalk from 'chalk';
-import { observeLab, readLabModel } from '../lab/wait.js';
-import type { Lab } from '../lab/model.js';
+import { labStatuses, orphans as findOrphans } from '../app/status.js';
+import { describeFault } from '../faults/index.js';
 import { formatSessionTable, sessionRows } from '../report/sessions.js';
-import { NetnsRuntime } from '../runtime/netns.js';
-import { readState } from '../runtime/netns-state.js';
-import { listAllLabs, runtimeForLab } from '../runtime/select.js';
+import { readState } from '../runtime/state.js';
+import { listAllLabs } from '../runtime/select.js';
 import type { RunningLab } from '../runtime/runtime.js';
-import { BgplabError } from '../util/errors.js';
 
 export interface StatusOptions {
   lab?: string;
@@ -37,7 +35,7 @@ function health(l: RunningLab): { up: number; total: number; down: string[] } {
 
 export async function lsCommand(o: LsOptions): Promise<void> {
   const labs = await listAllLabs();
-  const orphans = await new NetnsRuntime().orphanNamespaces();
+  const orphans = await findOrphans();
   if (o.json) {
     console.log(JSON.stringify({ labs: labs.map((l) => ({ ...l, health: health(l) })), orphanNamespaces: orphans }, null, 2));
     return;
@@ -55,48 +53,44 @@ export async function lsCommand(o: LsOptions): Promise<void> {
     printTable(['LAB', 'RUNTIME', 'NODES', 'DAEMONS', 'PHASE', 'FROM'], rows);
   }
   if (orphans.length) {
-    console.log(chalk.yellow(`namespaces named like lab nodes but claimed by no lab: ${orphans.join(', ')}`));
+    console.log(chalk.yellow(`named like lab nodes but claimed by no lab: ${orphans.join(', ')}`));
     console.log(chalk.dim('  (a crashed lab: bgplab down LAB removes clab-LAB-* namespaces)'));
   }
 }
 
+const age = (iso: string) => {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  return s < 120 ? `${s}s` : `${Math.round(s / 60)}m`;
+};
+
 export async function statusCommand(o: StatusOptions): Promise<void> {
-  let labs = await listAllLabs();
-  if (o.lab) {
-    labs = labs.filter((l) => l.name === o.lab);
-    if (!labs.length) {
-      const sel = await runtimeForLab(o.lab);
-      if (!sel) throw new BgplabError('E_NO_LAB', `lab "${o.lab}" is not up`, { hint: 'bgplab ls shows the running labs' });
-    }
+  const all = await labStatuses(o.lab);
+  if (o.json) {
+    console.log(
+      JSON.stringify(
+        {
+          labs: all.map((x) => ({
+            name: x.lab.name,
+            runtime: x.lab.runtime,
+            dir: x.lab.dir,
+            phase: x.state?.phase,
+            createdAt: x.state?.createdAt,
+            nodes: x.lab.nodes,
+            sessions: sessionRows(x.nodes.flatMap((n) => n.sessions)),
+            missingRoutes: x.nodes.flatMap((n) => n.missingRoutes),
+            errors: x.nodes.filter((n) => n.error).map((n) => ({ node: n.node, error: n.error })),
+            faults: x.faults,
+          })),
+        },
+        null,
+        2,
+      ),
+    );
+    return;
   }
-  const out: unknown[] = [];
-  if (!labs.length && !o.json) console.log('no lab is up');
-  for (const l of labs) {
-    const sel = await runtimeForLab(l.name);
-    let model: Lab | undefined;
-    let note = '';
-    try {
-      model = await readLabModel(l.dir);
-    } catch {
-      note = `no bgplab.json in ${l.dir}: session states need the lab model`;
-    }
-    const obs = model && sel ? await observeLab(sel.runtime, model) : [];
-    const sessions = obs.flatMap((n) => n.sessions);
-    const st = await readState(l.name);
-    if (o.json) {
-      out.push({
-        name: l.name,
-        runtime: l.runtime,
-        dir: l.dir,
-        phase: st?.phase,
-        createdAt: st?.createdAt,
-        nodes: l.nodes,
-        sessions: sessionRows(sessions),
-        missingRoutes: obs.flatMap((n) => n.missingRoutes),
-        errors: obs.filter((n) => n.error).map((n) => ({ node: n.node, error: n.error })),
-      });
-      continue;
-    }
+  if (!all.length) console.log('no lab is up');
+  for (const x of all) {
+    const { lab: l, state: st } = x;
     const h = health(l);
     console.log(
       `${chalk.bold(`lab ${l.name}`)}  runtime ${l.runtime}  ${l.nodes.length} nodes  from ${l.dir}${st ? `  up since ${st.createdAt}${st.phase !== 'up' ? chalk.yellow(` (${st.phase})`) : ''}` : ''}`,
@@ -106,20 +100,24 @@ export async function statusCommand(o: StatusOptions): Promise<void> {
       const rows = l.nodes.map((n) => [n.name, n.daemons.map((d) => `${d.daemon} ${d.running ? chalk.green('✓') : chalk.red('✗')}`).join('  ')]);
       printTable(['NODE', 'DAEMONS'], rows);
     }
-    if (note) console.log(chalk.yellow(note));
+    if (x.faults.length) {
+      console.log(chalk.yellow(`active faults: ${x.faults.length}`));
+      printTable(['FAULT', 'AGE', 'BY'], x.faults.map((f) => [describeFault(f), age(f.since), f.by]));
+    }
+    if (x.note) console.log(chalk.yellow(x.note));
+    const sessions = x.nodes.flatMap((n) => n.sessions);
     if (sessions.length) console.log(formatSessionTable(sessions));
-    const missing = obs.flatMap((n) => n.missingRoutes);
-    if (model) {
+    const missing = x.nodes.flatMap((n) => n.missingRoutes);
+    if (x.model) {
       console.log(
         missing.length
           ? chalk.red(`${missing.length} loopback routes missing, e.g. ${missing.slice(0, 3).map((m) => `${m.node} → ${m.dest}`).join(', ')}`)
           : chalk.green(`every node has a route to every other node's loopback`),
       );
     }
-    for (const n of obs.filter((x) => x.error)) console.log(chalk.red(`${n.node}: ${n.error}`));
+    for (const n of x.nodes.filter((y) => y.error)) console.log(chalk.red(`${n.node}: ${n.error}`));
     console.log('');
   }
-  if (o.json) console.log(JSON.stringify({ labs: out }, null, 2));
 }
 
 // eslint-disable-next-line no-control-regex

@@ -25,6 +25,11 @@ import type { ExpectedSession, Lab, LabNode } from './model.js';
 
 export type Family = 'ipv4' | 'ipv6';
 
+/** The address families a lab carries: IPv4 always, IPv6 when nodes have IPv6 loopbacks. */
+export function familiesOf(lab: Lab): Family[] {
+  return lab.nodes.some((n) => n.loopback6) ? ['ipv4', 'ipv6'] : ['ipv4'];
+}
+
 export interface PredictedNextHop {
   /** the neighbor the route points at */
   node: string;

@@ -3,7 +3,7 @@
  * in its order), its FRR state, uptime, prefixes, and why it is down when it is.
  */
 import chalk from 'chalk';
-import type { SessionObservation } from '../lab/wait.js';
+import type { SessionObservation } from '../observe/sessions.js';
 
 // eslint-disable-next-line no-control-regex
 const width = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').length;

@@ -5,9 +5,8 @@
  */
 import { BgplabError } from '../util/errors.js';
 import { onPath } from '../util/process.js';
-import { NetnsRuntime, nsName } from './netns.js';
-import { listNetns } from './netns-proc.js';
-import { listStates, readState } from './netns-state.js';
+import { NetnsRuntime } from './netns/index.js';
+import { listStates, readState } from './state.js';
 import type { Runtime, RuntimeKind, RunningLab } from './runtime.js';
 
 export type RuntimeChoice = 'auto' | RuntimeKind;
@@ -35,23 +34,23 @@ export async function dockerAnswers(timeoutMs = 2000): Promise<boolean> {
 }
 
 /**
- * The containerlab runtime (src/runtime/clab.ts, exporting ClabRuntime), loaded lazily so
+ * The containerlab runtime (src/runtime/clab/index.ts, exporting ClabRuntime), loaded lazily so
  * the netns path never needs Docker libraries. Throws E_CLAB_UNAVAILABLE when it is not built.
  */
 export async function loadClabRuntime(): Promise<Runtime> {
   // a variable specifier: the module is optional at compile time
-  const spec = './clab.js';
+  const spec = './clab/index.js';
   let mod: { ClabRuntime?: new () => Runtime };
   try {
     mod = (await import(spec)) as { ClabRuntime?: new () => Runtime };
   } catch (e) {
-    throw new BgplabError('E_CLAB_UNAVAILABLE', 'the containerlab runtime is not available in this build (src/runtime/clab.ts is missing)', {
+    throw new BgplabError('E_CLAB_UNAVAILABLE', 'the containerlab runtime is not available in this build (src/runtime/clab/index.ts is missing)', {
       hint: 'use --runtime netns',
       cause: e,
     });
   }
   if (!mod.ClabRuntime) {
-    throw new BgplabError('E_CLAB_UNAVAILABLE', 'src/runtime/clab.ts does not export ClabRuntime', { hint: 'use --runtime netns' });
+    throw new BgplabError('E_CLAB_UNAVAILABLE', 'src/runtime/clab/index.ts does not export ClabRuntime', { hint: 'use --runtime netns' });
   }
   return new mod.ClabRuntime();
 }
@@ -75,11 +74,9 @@ export async function runtimeForLab(lab: string): Promise<SelectedRuntime | unde
   const st = await readState(lab);
   if (st?.runtime === 'netns') return { runtime: new NetnsRuntime(), kind: 'netns', reason: 'recorded at deploy' };
   if (st?.runtime === 'clab') return { runtime: await loadClabRuntime(), kind: 'clab', reason: 'recorded at deploy' };
-  const prefix = nsName(lab, '');
-  if ((await listNetns()).some((n) => n.startsWith(prefix))) return { runtime: new NetnsRuntime(), kind: 'netns', reason: 'namespaces found' };
   for (const r of await availableRuntimes()) {
-    if (r.kind === 'netns') continue;
-    if ((await r.list().catch(() => [])).some((l) => l.name === lab)) return { runtime: r, kind: r.kind, reason: 'containers found' };
+    const left = await r.leftovers(lab).catch(() => undefined);
+    if (left?.items.length) return { runtime: r, kind: r.kind, reason: `found: ${left.items[0]}` };
   }
   return undefined;
 }
@@ -108,6 +105,14 @@ export async function listAllLabs(): Promise<RunningLab[]> {
     if (!seen.has(st.name)) seen.set(st.name, { name: st.name, runtime: st.runtime, dir: st.dir, nodes: st.nodes.map((n) => ({ name: n.name, daemons: [] })) });
   }
   return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The runtime for a lab a command names (or the only running one): E_NO_LAB when it is not up. */
+export async function runningLab(name: string | undefined): Promise<{ lab: string; runtime: Runtime; kind: RuntimeKind }> {
+  const lab = name ?? (await defaultRunningLab());
+  const sel = await runtimeForLab(lab);
+  if (!sel) throw new BgplabError('E_NO_LAB', `lab "${lab}" is not up`, { hint: 'bgplab ls shows the running labs; bgplab up LABFILE starts one' });
+  return { lab, runtime: sel.runtime, kind: sel.kind };
 }
 
 /** The lab a command means when none is named: the only running one. */

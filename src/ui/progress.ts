@@ -1,86 +1,120 @@
 /**
- * Progress is a renderer choice: listr2's default renderer on a terminal, its simple line
- * renderer (one line per step and per message, each step with its time) when stdout is
- * not a terminal or CI is set, silent in tests (VITEST) or with BGPLAB_QUIET=1.
- * Steps are timed here too, so callers can print a phase summary whatever the renderer.
+ * Progress is a renderer choice, made by the command: listr2's default renderer on a
+ * terminal, its simple line renderer (one line per step and per message, each step with
+ * its time) when stdout is not a terminal or CI is set, nothing when the command's
+ * stdout is machine-readable (--json) or under the test runner. It renders the
+ * application layer's step events (app/events.ts); it never runs the work itself.
  */
+import chalk from 'chalk';
 import { Listr, PRESET_TIMER, PRESET_TIMESTAMP } from 'listr2';
+import type { AppEvent, OnEvent } from '../app/events.js';
 
 export type ProgressMode = 'tty' | 'plain' | 'silent';
 
-export function progressMode(): ProgressMode {
-  if (process.env['VITEST'] || process.env['BGPLAB_QUIET'] === '1') return 'silent';
+export function progressMode(opts: { quiet?: boolean } = {}): ProgressMode {
+  if (opts.quiet || process.env['VITEST']) return 'silent';
   if (!process.stdout.isTTY || process.env['CI'] || process.env['TERM'] === 'dumb') return 'plain';
   return 'tty';
 }
 
-export interface StepHandle {
-  /** a short progress message under the running step */
-  output(msg: string): void;
-  /** replace the step's title (e.g. to say which runtime was picked) */
-  title(t: string): void;
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(e: Error): void;
+  task?: { title: string; output: string };
+  pending: { title?: string; output?: string };
 }
 
-export interface Step<C> {
-  /** stable key for timings (validate, generate, deploy, sessions, routes) */
-  key: string;
-  title: string;
-  run(ctx: C, h: StepHandle): Promise<void>;
-  /** skip when this returns true (evaluated when the step is reached) */
-  skip?: (ctx: C) => boolean;
-}
-
-export interface StepTiming {
-  key: string;
-  title: string;
-  ms: number;
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject, pending: {} };
 }
 
 /**
- * Run steps in order with progress. Throws the first step's error unchanged (BgplabErrors
- * reach the CLI's error boundary as they are). Timings of finished steps are pushed into
- * `timings` as they complete, so they are available even when a later step throws.
+ * An event handler that shows step events with listr2, and passes every other event to
+ * `other`. `done()` waits until listr2 has drawn its last frame.
  */
-export async function runSteps<C>(ctx: C, steps: Step<C>[], timings: StepTiming[] = [], mode: ProgressMode = progressMode()): Promise<StepTiming[]> {
-  const list = new Listr<C>(
-    steps.map((s) => ({
-      title: s.title,
-      skip: s.skip ? (c: C) => s.skip!(c) : undefined,
-      task: async (c: C, task) => {
-        const t0 = performance.now();
-        let title = s.title;
-        await s.run(c, {
-          output: (m) => {
-            task.output = m;
+export function stepRenderer(mode: ProgressMode, other: OnEvent): { onEvent: OnEvent; done(): Promise<void> } {
+  let run: Promise<unknown> = Promise.resolve();
+  const steps = new Map<string, Deferred>();
+  // lines printed while listr2 draws would be overwritten: they wait for its last frame
+  let active = false;
+  const queued: AppEvent[] = [];
+  const onEvent = (e: AppEvent) => {
+    if (e.type === 'plan') {
+      if (mode === 'silent') return;
+      for (const s of e.steps) steps.set(s.key, deferred());
+      const list = new Listr(
+        e.steps.map((s) => ({
+          title: s.title,
+          task: async (_: unknown, task: { title: string; output: string }) => {
+            const d = steps.get(s.key)!;
+            d.task = task;
+            if (d.pending.title) task.title = d.pending.title;
+            if (d.pending.output) task.output = d.pending.output;
+            await d.promise;
           },
-          title: (t) => {
-            title = t;
-            task.title = t;
-          },
+        })),
+        {
+          concurrent: false,
+          exitOnError: true,
+          registerSignalListeners: false,
+          renderer: 'default',
+          rendererOptions: { timer: PRESET_TIMER, collapseSubtasks: false },
+          fallbackRenderer: 'simple',
+          fallbackRendererOptions: { timer: PRESET_TIMER, timestamp: PRESET_TIMESTAMP },
+          fallbackRendererCondition: mode === 'plain',
+        },
+      );
+      active = true;
+      run = list
+        .run()
+        .catch(() => undefined)
+        .finally(() => {
+          active = false;
+          for (const q of queued.splice(0)) other(q);
         });
-        timings.push({ key: s.key, title, ms: Math.round(performance.now() - t0) });
-      },
-    })),
-    {
-      concurrent: false,
-      exitOnError: true,
-      registerSignalListeners: false,
-      renderer: 'default',
-      rendererOptions: { timer: PRESET_TIMER, collapseSubtasks: false },
-      fallbackRenderer: 'simple',
-      fallbackRendererOptions: { timer: PRESET_TIMER, timestamp: PRESET_TIMESTAMP },
-      fallbackRendererCondition: mode === 'plain',
-      silentRendererCondition: mode === 'silent',
-    },
-  );
-  await list.run(ctx);
-  return timings;
+      return;
+    }
+    if (e.type !== 'step') {
+      if (active) queued.push(e);
+      else other(e);
+      return;
+    }
+    const d = steps.get(e.key);
+    if (!d) return;
+    const set = (k: 'title' | 'output', v: string) => {
+      if (d.task) d.task[k] = v;
+      else d.pending[k] = v;
+    };
+    if (e.phase === 'title' && e.text) set('title', e.text);
+    else if (e.phase === 'output' && e.text) set('output', e.text);
+    else if (e.phase === 'done') d.resolve();
+    else if (e.phase === 'failed') {
+      d.reject(new Error(e.text ?? e.key));
+      // steps after a failed one never start
+      for (const x of steps.values()) x.reject(new Error('skipped'));
+    }
+  };
+  return { onEvent, done: () => run.then(() => undefined) };
 }
 
-const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms} ms`);
-
-/** "validate 12 ms · generate 8 ms · deploy 0.64 s · ... · total 3.1 s" */
-export function formatTimings(timings: readonly StepTiming[]): string {
-  const total = timings.reduce((n, t) => n + t.ms, 0);
-  return [...timings.map((t) => `${t.key} ${fmt(t.ms)}`), `total ${fmt(total)}`].join(' · ');
+/**
+ * The console side of a command: step events through listr2 (stepRenderer), `print` on
+ * stdout (on stderr when stdout is machine-readable), `warn` and check `log` lines on
+ * stderr. `quiet`: stdout carries JSON only.
+ */
+export function consoleRenderer(o: { quiet?: boolean } = {}): { onEvent: OnEvent; done(): Promise<void> } {
+  const out = (line: string) => (o.quiet ? process.stderr.write(`${line}\n`) : console.log(line));
+  return stepRenderer(progressMode({ quiet: o.quiet }), (e) => {
+    if (e.type === 'print') out(e.text);
+    else if (e.type === 'warn') process.stderr.write(`${chalk.yellow('warning')} ${e.text}\n`);
+    else if (e.type === 'log') process.stderr.write(chalk.dim(`  › ${e.text}\n`));
+  });
 }

@@ -1,13 +1,14 @@
 /**
  * Lab state on this machine, under /run/bgplab/<lab>/ (tmpfs: gone after a reboot, like
  * the namespaces and processes it describes). state.json is written BEFORE anything is
- * created, so `down`, `status` and `ls` work from any directory and after a crash or a
- * half-finished `up`. Runtime-neutral: the containerlab runtime may record its labs here too.
+ * created (lifecycle.ts), so `down`, `status` and `ls` work from any directory and after
+ * a crash or a half-finished `up`. Runtime-neutral: both runtimes record their labs here.
+ * faults.json beside it lists the faults injected into the running lab (src/faults).
  */
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { RuntimeKind } from './runtime.js';
-import { NAME_RE } from './topology.js';
+import { NAME_RE } from '../clab/topology.js';
 import { BgplabError } from '../util/errors.js';
 
 export const STATE_ROOT = process.env['BGPLAB_STATE_DIR'] ?? '/run/bgplab';
@@ -81,12 +82,38 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
+/** write-then-rename: a crash never leaves a half-written file */
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  await rename(tmp, path);
+}
+
 export async function writeState(state: LabState): Promise<void> {
-  await mkdir(labStateDir(state.name), { recursive: true });
-  // write-then-rename: a crash never leaves a half-written state.json
-  const tmp = `${statePath(state.name)}.tmp`;
-  await writeFile(tmp, JSON.stringify(state, null, 2) + '\n');
-  await rename(tmp, statePath(state.name));
+  await writeJsonAtomic(statePath(state.name), state);
+}
+
+export const faultsPath = (lab: string) => join(STATE_ROOT, lab, 'faults.json');
+
+/** The faults recorded for a lab (src/faults/types.ts gives them their shape). */
+export async function readFaults<F>(lab: string): Promise<F[]> {
+  try {
+    const v = JSON.parse(await readFile(faultsPath(lab), 'utf8')) as unknown;
+    return Array.isArray(v) ? (v as F[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Replace a lab's fault record (the lab must be recorded: a fault outlives no lab). */
+export async function writeFaults<F>(lab: string, faults: readonly F[]): Promise<void> {
+  assertLabName(lab);
+  if (!faults.length) {
+    await rm(faultsPath(lab), { force: true });
+    return;
+  }
+  await writeJsonAtomic(faultsPath(lab), faults);
 }
 
 export async function listStates(): Promise<LabState[]> {

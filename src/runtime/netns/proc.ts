@@ -5,7 +5,7 @@
  * started (a ping left running), and never touches a process outside the lab.
  */
 import { readFile, readdir, readlink, stat } from 'node:fs/promises';
-import { sleep } from './netns-pool.js';
+import { sleep } from '../../util/pool.js';
 
 export const NETNS_DIR = '/run/netns';
 

@@ -6,8 +6,8 @@
  */
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { BgplabError } from '../util/errors.js';
-import type { ExecResult } from './runtime.js';
+import { BgplabError } from '../../util/errors.js';
+import type { ExecResult } from '../runtime.js';
 
 /** Labels containerlab sets on every node container (and bgplab's docker deployer too). */
 export const LABEL_LAB = 'containerlab';
@@ -76,7 +76,7 @@ export async function labContainers(lab?: string): Promise<LabContainer[]> {
   }
 }
 
-/** The container of one node, by labels. Throws E_NODE_MISSING naming the lab's nodes. */
+/** The container of one node, by labels. Throws E_NO_NODE naming the lab's nodes. */
 export async function nodeContainer(lab: string, node: string): Promise<LabContainer> {
   const all = await labContainers(lab);
   const c = all.find((x) => x.node === node);
@@ -84,7 +84,7 @@ export async function nodeContainer(lab: string, node: string): Promise<LabConta
     if (all.length === 0) {
       throw new BgplabError('E_LAB_MISSING', `lab ${lab} has no containers`, { hint: 'bring it up: bgplab up --runtime clab LABFILE' });
     }
-    throw new BgplabError('E_NODE_MISSING', `lab ${lab} has no node ${node}`, { hint: `its nodes: ${all.map((x) => x.node).join(', ')}` });
+    throw new BgplabError('E_NO_NODE', `lab ${lab} has no node ${node}`, { hint: `its nodes: ${all.map((x) => x.node).join(', ')}` });
   }
   if (c.state !== 'running') {
     throw new BgplabError('E_NODE_DOWN', `node ${node} of lab ${lab} is not running (container ${c.name} is ${c.state})`, {

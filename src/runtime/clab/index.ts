@@ -19,11 +19,13 @@
  * (removed again by destroy). Its online version check is disabled (CLAB_VERSION_CHECK).
  */
 import { access, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { execa } from 'execa';
-import { parse as parseYaml } from 'yaml';
-import { BgplabError, isBgplabError } from '../util/errors.js';
-import { onPath, run } from '../util/process.js';
+import { IFNAME_RE, loadTopology, type DeployPlan } from '../../clab/topology.js';
+import { vtyshError } from '../../frr/vtysh.js';
+import { BgplabError, isBgplabError, type ErrorCode } from '../../util/errors.js';
+import { mapLimit, sleep } from '../../util/pool.js';
+import { onPath, run } from '../../util/process.js';
 import {
   containerExec,
   docker,
@@ -36,13 +38,12 @@ import {
   type LabContainer,
 } from './docker.js';
 import { DEPLOYER_NAME, dockerDeploy } from './docker-deploy.js';
-import { parseDaemonsFile } from './netns-frr.js';
-import { mapLimit, sleep } from './netns-pool.js';
-import { assertLabName, readState, removeLabState, writeState, type LabState } from './netns-state.js';
-import { neighbourTablePressure } from './host-limits.js';
-import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from './impair.js';
-import { findTopologyFile, IFNAME_RE, loadTopology, type DeployPlan } from './topology.js';
-import type { DaemonHealth, DeployOptions, ExecResult, Impairment, RunningLab, Runtime } from './runtime.js';
+import { parseDaemonsFile } from '../netns/frr.js';
+import { assertLabName, readState, removeLabState, type NodeState } from '../state.js';
+import { neighbourTablePressure } from '../host-limits.js';
+import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
+import { linksOf } from '../lifecycle.js';
+import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime } from '../runtime.js';
 
 export const FRRINIT = '/usr/lib/frr/frrinit.sh';
 /** containerlab must not phone home (no network here, and CI must not depend on it) */
@@ -58,45 +59,17 @@ export interface ClabRuntimeOptions {
   deployer?: 'auto' | Deployer;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * Why containerlab would create a management network for this topology (a Docker bridge
  * on the host with an address, routes and iptables rules), or [] when it will not: every
  * node must resolve to `network-mode: none` and `mgmt.skip-when-unused` must be true.
  */
-export function managementNetworkProblems(topologyText: string): string[] {
-  const data = parseYaml(topologyText) as unknown;
-  if (!isObj(data) || !isObj(data['topology'])) return ['not a containerlab topology'];
+export function managementNetworkProblems(plan: DeployPlan): string[] {
   const problems: string[] = [];
-  const mgmt = isObj(data['mgmt']) ? data['mgmt'] : {};
-  if (mgmt['skip-when-unused'] !== true) problems.push('mgmt.skip-when-unused is not true');
-  const topo = data['topology'];
-  const defaults = isObj(topo['defaults']) ? topo['defaults'] : {};
-  const kinds = isObj(topo['kinds']) ? topo['kinds'] : {};
-  const groups = isObj(topo['groups']) ? topo['groups'] : {};
-  const bridged: string[] = [];
-  for (const [name, raw] of Object.entries(isObj(topo['nodes']) ? topo['nodes'] : {})) {
-    const own = isObj(raw) ? raw : {};
-    const kind = String(own['kind'] ?? defaults['kind'] ?? '');
-    const group = own['group'] ?? defaults['group'];
-    let mode = '';
-    for (const l of [defaults, kinds[kind], typeof group === 'string' ? groups[group] : undefined, own]) {
-      if (isObj(l) && typeof l['network-mode'] === 'string') mode = l['network-mode'];
-    }
-    if (mode !== 'none') bridged.push(name);
-  }
+  if (!plan.mgmtSkipWhenUnused) problems.push('mgmt.skip-when-unused is not true');
+  const bridged = plan.nodes.filter((n) => n.networkMode !== 'none').map((n) => n.name);
   if (bridged.length) problems.push(`nodes without network-mode: none: ${bridged.join(', ')}`);
   return problems;
-}
-
-/** Where each fabric interface of a node leads. */
-export function linksOf(plan: DeployPlan, node: string): { ifname: string; peer: string; peerIfname: string }[] {
-  return plan.links.flatMap((l) => [
-    ...(l.a.node === node ? [{ ifname: l.a.ifname, peer: l.b.node, peerIfname: l.b.ifname }] : []),
-    ...(l.b.node === node ? [{ ifname: l.b.ifname, peer: l.a.node, peerIfname: l.a.ifname }] : []),
-  ]);
 }
 
 /** `vtysh -c 'show daemons'` output → daemon names ("zebra bgpd watchfrr staticd"). */
@@ -155,19 +128,17 @@ export class ClabRuntime implements Runtime {
     return { deployer: 'docker', reason: "containerlab is not installed: bgplab's docker deployer creates the same containers (this is not containerlab)" };
   }
 
-  async deploy(dir: string, opts: DeployOptions = {}): Promise<void> {
-    const progress = opts.onProgress ?? (() => {});
-    const topo = await findTopologyFile(dir);
-    const plan = await loadTopology(topo);
-    const text = await readFile(topo, 'utf8');
-    const { deployer, reason } = await this.deployer();
-    this.lastDeployer = deployer;
-    progress(`deploying with ${reason}`);
-    const pressure = await neighbourTablePressure();
-    if (pressure) progress(`warning: ${pressure}`);
+  /** Docker answers, and containerlab (or the docker deployer) can be used. */
+  async preflight(): Promise<void> {
+    await this.deployer();
+    await labContainers();
+  }
 
+  /** Images present, no management network, the daemons each node must run. Creates nothing. */
+  async prepare(plan: DeployPlan): Promise<PreparedLab> {
+    const { deployer, reason } = await this.deployer();
     for (const image of new Set(plan.nodes.map((n) => n.image ?? ''))) {
-      if (!image) throw new BgplabError('E_TOPOLOGY', `${topo}: a node has no image`);
+      if (!image) throw new BgplabError('E_TOPOLOGY', `${plan.file}: a node has no image`);
       if (!(await imageExists(image))) {
         throw new BgplabError('E_IMAGE_MISSING', `image ${image} is not on this machine (no registry is used)`, {
           hint: image.startsWith('bgplab/frr') ? 'build it: make images (offline, debootstrap + docker import)' : `docker build or docker load ${image}`,
@@ -175,61 +146,47 @@ export class ClabRuntime implements Runtime {
       }
     }
     if (deployer === 'containerlab') {
-      const problems = managementNetworkProblems(text);
+      const problems = managementNetworkProblems(plan);
       if (problems.length) {
-        throw new BgplabError('E_CLAB_MGMT', `${topo}: containerlab would create a management network on the host`, {
+        throw new BgplabError('E_CLAB_MGMT', `${plan.file}: containerlab would create a management network on the host`, {
           details: problems,
           hint: 'bgplab topologies set `mgmt: {skip-when-unused: true}` and `network-mode: none` on every node; regenerate with `bgplab generate`',
         });
       }
     }
-
     // the daemons each node must run: its bound daemons file decides (zebra and staticd
     // always; mgmtd exists only from FRR 9 on, so it is not required)
-    const daemonsOf = new Map<string, string[]>();
+    const nodes: NodeState[] = [];
     for (const n of plan.nodes) {
       const f = n.frrFiles['daemons'];
       const text = f ? await readFile(f, 'utf8').catch(() => undefined) : undefined;
-      daemonsOf.set(n.name, parseDaemonsFile(text, (d) => d !== 'mgmtd').daemons);
+      nodes.push({ name: n.name, daemons: parseDaemonsFile(text, (d) => d !== 'mgmtd').daemons, interfaces: n.interfaces, links: linksOf(plan, n.name) });
     }
-    const state: LabState = {
-      version: 1,
-      name: plan.name,
-      runtime: 'clab',
-      phase: 'deploying',
-      dir: dirname(topo),
-      topology: topo,
-      createdAt: new Date().toISOString(),
-      pid: process.pid,
-      nodes: plan.nodes.map((n) => ({
-        name: n.name,
-        daemons: daemonsOf.get(n.name) ?? [],
-        interfaces: n.interfaces,
-        links: linksOf(plan, n.name),
-      })),
-    };
-    await writeState(state);
+    return { plan, nodes, how: reason };
+  }
 
-    try {
-      if (deployer === 'containerlab') {
-        const r = await run('containerlab', ['deploy', '-t', topo, '--reconfigure'], { env: CLAB_ENV, timeoutMs: DEPLOY_TIMEOUT_MS, check: false });
-        if (r.exitCode !== 0) {
-          throw new BgplabError('E_CLAB_DEPLOY', `containerlab deploy of ${plan.name} failed (exit ${r.exitCode})`, {
-            details: (r.stderr || r.stdout).trim().split('\n').slice(-15),
-          });
-        }
-        await this.checkContainerlabExec(plan, r.stdout + r.stderr);
-      } else {
-        await dockerDeploy(plan, { onProgress: progress, topologyText: text });
+  async deploy(prepared: PreparedLab, opts: DeployOptions = {}): Promise<void> {
+    const progress = opts.onProgress ?? (() => {});
+    const { plan } = prepared;
+    const { deployer, reason } = await this.deployer();
+    this.lastDeployer = deployer;
+    progress(`deploying with ${reason}`);
+    const pressure = await neighbourTablePressure();
+    if (pressure) progress(`warning: ${pressure}`);
+    if (deployer === 'containerlab') {
+      const r = await run('containerlab', ['deploy', '-t', plan.file, '--reconfigure'], { env: CLAB_ENV, timeoutMs: DEPLOY_TIMEOUT_MS, check: false });
+      if (r.exitCode !== 0) {
+        throw new BgplabError('E_CLAB_DEPLOY', `containerlab deploy of ${plan.name} failed (exit ${r.exitCode})`, {
+          details: (r.stderr || r.stdout).trim().split('\n').slice(-15),
+        });
       }
-      progress('waiting for FRR in every node');
-      await this.waitReady(plan, state);
-      await this.checkConfigs(plan);
-      await writeState({ ...state, phase: 'up' });
-    } catch (e) {
-      await this.destroy(plan.name).catch(() => {});
-      throw e;
+      await this.checkContainerlabExec(plan, r.stdout + r.stderr);
+    } else {
+      await dockerDeploy(plan, { onProgress: progress });
     }
+    progress('waiting for FRR in every node');
+    await this.waitReady(plan, prepared.nodes);
+    await this.checkConfigs(plan);
   }
 
   /**
@@ -254,7 +211,7 @@ export class ClabRuntime implements Runtime {
   }
 
   /** Every node: container running and vtysh reaching each daemon its daemons file enables. */
-  private async waitReady(plan: DeployPlan, state: LabState): Promise<void> {
+  private async waitReady(plan: DeployPlan, states: readonly NodeState[]): Promise<void> {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     const containers = await labContainers(plan.name);
     const byNode = new Map(containers.map((c) => [c.node, c]));
@@ -262,7 +219,7 @@ export class ClabRuntime implements Runtime {
     if (missing.length) throw new BgplabError('E_DEPLOY', `no container for node(s) ${missing.join(', ')} after deploy`);
     await mapLimit(plan.nodes, 8, async (n) => {
       const c = byNode.get(n.name)!;
-      const want = state.nodes.find((s) => s.name === n.name)?.daemons ?? [];
+      const want = states.find((s) => s.name === n.name)?.daemons ?? [];
       let last = '';
       for (;;) {
         const r = await containerExec(c.id, ['vtysh', '-c', 'show daemons'], { timeoutMs: 10_000 }).catch((e: unknown) => {
@@ -353,7 +310,7 @@ export class ClabRuntime implements Runtime {
     await removeLabState(lab);
   }
 
-  async exec(lab: string, node: string, argv: readonly string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
+  async exec(lab: string, node: string, argv: readonly string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
     const c = await nodeContainer(lab, node);
     return containerExec(c.id, argv, opts);
   }
@@ -361,11 +318,7 @@ export class ClabRuntime implements Runtime {
   async vtysh(lab: string, node: string, commands: readonly string[]): Promise<string> {
     const c = await nodeContainer(lab, node);
     const r = await containerExec(c.id, ['vtysh', ...commands.flatMap((x) => ['-c', x])], { timeoutMs: 30_000 });
-    if (r.exitCode !== 0) {
-      throw new BgplabError('E_VTYSH', `vtysh on ${node}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? `exit ${r.exitCode}`}`, {
-        details: (r.stderr || r.stdout).trim().split('\n').slice(0, 10),
-      });
-    }
+    if (r.exitCode !== 0) throw vtyshError(node, r.stderr || r.stdout, r.exitCode);
     return r.stdout;
   }
 
@@ -398,7 +351,7 @@ export class ClabRuntime implements Runtime {
     return c;
   }
 
-  private async mustExec(c: LabContainer, argv: readonly string[], what: string, code: string, input?: string): Promise<ExecResult> {
+  private async mustExec(c: LabContainer, argv: readonly string[], what: string, code: ErrorCode, input?: string): Promise<ExecResult> {
     const r = await containerExec(c.id, argv, { timeoutMs: 30_000, ...(input !== undefined ? { input } : {}) });
     if (r.exitCode !== 0) {
       throw new BgplabError(code, `${what} failed on ${c.node} (exit ${r.exitCode})`, { details: (r.stderr || r.stdout).trim().split('\n').slice(-8) });
@@ -506,9 +459,16 @@ export class ClabRuntime implements Runtime {
     return out;
   }
 
-  /** What of a lab is still on the machine (for tests and `down`): containers and the state dir. */
-  async leftovers(lab: string): Promise<{ containers: string[]; state: boolean }> {
-    const containers = (await labContainers(lab)).map((c) => c.name);
-    return { containers, state: (await readState(lab)) !== undefined };
+  /** What of a lab is still on the machine: its containers and its state directory. Docker down: nothing of ours can run. */
+  async leftovers(lab: string): Promise<Leftovers> {
+    assertLabName(lab);
+    const containers = (await labContainers(lab).catch(() => [] as LabContainer[])).map((c) => c.name);
+    const items = containers.length ? [`${containers.length} containers (${containers.slice(0, 3).join(', ')}${containers.length > 3 ? ', ...' : ''})`] : [];
+    return { items, containers, stateDir: (await readState(lab)) !== undefined };
+  }
+
+  /** Every containerlab container belongs to a lab that list() shows: none is an orphan. */
+  async orphans(): Promise<string[]> {
+    return [];
   }
 }

@@ -18,9 +18,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { BgplabError, isBgplabError } from '../util/errors.js';
-import { run } from '../util/process.js';
+import { BgplabError, isBgplabError } from '../../util/errors.js';
+import { run } from '../../util/process.js';
 import {
   containerExec,
   containerPid,
@@ -33,55 +32,13 @@ import {
   LABEL_TOPO,
   removeContainers,
 } from './docker.js';
-import { mapLimit } from './netns-pool.js';
-import type { DeployPlan, PlanNode } from './topology.js';
+import { mapLimit } from '../../util/pool.js';
+import type { DeployPlan, PlanNode } from '../../clab/topology.js';
 
 export const DEPLOYER_NAME = 'docker-deploy';
 /** containerlab's default veth MTU */
 const DEFAULT_MTU = 9500;
 const CREATE_CONCURRENCY = 4;
-
-/** Container settings the neutral plan does not carry (containerlab-specific). */
-export interface ContainerSettings {
-  capAdd: string[];
-  privileged: boolean;
-  networkMode: string;
-}
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * cap-add / privileged / network-mode per node, resolved like containerlab:
- * defaults, then kinds.<kind>, then groups.<group>, then the node (a later layer replaces).
- * containerlab runs a node privileged unless it says `privileged: false`.
- */
-export function containerSettings(topologyText: string): Map<string, ContainerSettings> {
-  const data = parseYaml(topologyText) as unknown;
-  const out = new Map<string, ContainerSettings>();
-  if (!isObj(data) || !isObj(data['topology'])) return out;
-  const topo = data['topology'];
-  const defaults = isObj(topo['defaults']) ? topo['defaults'] : {};
-  const kinds = isObj(topo['kinds']) ? topo['kinds'] : {};
-  const groups = isObj(topo['groups']) ? topo['groups'] : {};
-  const nodes = isObj(topo['nodes']) ? topo['nodes'] : {};
-  for (const [name, raw] of Object.entries(nodes)) {
-    const own = isObj(raw) ? raw : {};
-    const kind = String(own['kind'] ?? defaults['kind'] ?? '');
-    const group = own['group'] ?? defaults['group'];
-    const layers = [defaults, isObj(kinds[kind]) ? kinds[kind] : {}, typeof group === 'string' && isObj(groups[group]) ? groups[group] : {}, own];
-    let capAdd: string[] = [];
-    let privileged = true;
-    let networkMode = '';
-    for (const l of layers) {
-      if (Array.isArray(l['cap-add'])) capAdd = l['cap-add'].map(String);
-      if (typeof l['privileged'] === 'boolean') privileged = l['privileged'];
-      if (typeof l['network-mode'] === 'string') networkMode = l['network-mode'];
-    }
-    out.set(name, { capAdd, privileged, networkMode });
-  }
-  return out;
-}
 
 /** `ip -batch` lines creating every link as a veth pair inside the two containers' namespaces. */
 export function vethBatch(plan: DeployPlan, pids: ReadonlyMap<string, number>): string[] {
@@ -96,10 +53,10 @@ export function vethBatch(plan: DeployPlan, pids: ReadonlyMap<string, number>): 
 
 export const containerName = (lab: string, node: string) => `clab-${lab}-${node}`;
 
-async function createNode(plan: DeployPlan, node: PlanNode, settings: ContainerSettings | undefined): Promise<string> {
+async function createNode(plan: DeployPlan, node: PlanNode): Promise<string> {
   const d = await docker();
   if (!node.image) throw new BgplabError('E_TOPOLOGY', `node ${node.name} has no image`);
-  const s = settings ?? { capAdd: [], privileged: true, networkMode: '' };
+  const s = node;
   if (s.networkMode && s.networkMode !== 'none') {
     throw new BgplabError('E_TOPOLOGY', `node ${node.name}: network-mode ${s.networkMode} is not supported by bgplab's docker deployer`, {
       hint: 'bgplab nodes use network-mode none (no management network); install containerlab for other modes',
@@ -152,20 +109,15 @@ async function startNode(id: string, name: string): Promise<void> {
   }
 }
 
-/**
- * Deploy the plan with Docker alone. `topologyText` is the topology file's text (for the
- * container settings the neutral plan does not carry).
- */
-export async function dockerDeploy(plan: DeployPlan, opts: { onProgress?: (msg: string) => void; topologyText?: string } = {}): Promise<void> {
+/** Deploy the plan with Docker alone (the container settings come with the plan's nodes). */
+export async function dockerDeploy(plan: DeployPlan, opts: { onProgress?: (msg: string) => void } = {}): Promise<void> {
   const progress = opts.onProgress ?? (() => {});
-  const text = opts.topologyText ?? (await readFile(plan.file, 'utf8'));
-  const settings = containerSettings(text);
   // --reconfigure semantics: a previous instance of the lab goes first
   const old = await labContainers(plan.name);
   if (old.length) await removeContainers(old.map((c) => c.id));
   try {
     progress(`creating ${plan.nodes.length} containers (bgplab's docker deployer, not containerlab)`);
-    const ids = await mapLimit(plan.nodes, CREATE_CONCURRENCY, (n) => createNode(plan, n, settings.get(n.name)));
+    const ids = await mapLimit(plan.nodes, CREATE_CONCURRENCY, (n) => createNode(plan, n));
     await mapLimit(plan.nodes, CREATE_CONCURRENCY, (n, i) => startNode(ids[i]!, containerName(plan.name, n.name)));
     const pids = new Map<string, number>();
     for (const [i, n] of plan.nodes.entries()) pids.set(n.name, await containerPid(ids[i]!));

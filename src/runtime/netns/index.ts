@@ -28,9 +28,11 @@ import { access, chown, constants, mkdir, readFile, readdir, writeFile } from 'n
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { BgplabError, isBgplabError } from '../util/errors.js';
-import { run } from '../util/process.js';
-import { chunk, mapLimit, sleep } from './netns-pool.js';
+import { findTopologyFile, IFNAME_RE, loadTopology, type DeployPlan, type PlanNode } from '../../clab/topology.js';
+import { vtyshError } from '../../frr/vtysh.js';
+import { BgplabError, isBgplabError } from '../../util/errors.js';
+import { allSettledOrThrow, chunk, mapLimit, sleep } from '../../util/pool.js';
+import { onPath, run } from '../../util/process.js';
 import {
   configErrors,
   daemonArgs,
@@ -41,7 +43,7 @@ import {
   withEndMarker,
   type DaemonLogScan,
   type DaemonsFile,
-} from './netns-frr.js';
+} from './frr.js';
 import {
   cmdline,
   isAlive,
@@ -52,22 +54,13 @@ import {
   pidsInNamespaces,
   readPidFile,
   terminate,
-} from './netns-proc.js';
-import {
-  assertLabName,
-  labStateDir,
-  listStates,
-  nodeStateDir,
-  readState,
-  removeLabState,
-  writeState,
-  type LabState,
-} from './netns-state.js';
-import { findTopologyFile, IFNAME_RE, loadTopology, type DeployPlan, type PlanNode } from './topology.js';
-import { vtyShow } from './netns-vty.js';
-import { neighbourTablePressure } from './host-limits.js';
-import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from './impair.js';
-import type { DaemonHealth, DeployOptions, ExecResult, Impairment, RunningLab, Runtime } from './runtime.js';
+} from './proc.js';
+import { assertLabName, labStateDir, listStates, nodeStateDir, readState, removeLabState, type LabState, type NodeState } from '../state.js';
+import { vtyShow } from './vty.js';
+import { neighbourTablePressure } from '../host-limits.js';
+import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
+import { linksOf } from '../lifecycle.js';
+import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime } from '../runtime.js';
 
 export const FRR_DIR = process.env['BGPLAB_FRR_DIR'] ?? '/usr/lib/frr';
 const FRR_HINT = 'install FRR: apt-get install -y frr (or run `make setup`)';
@@ -109,6 +102,7 @@ interface NodeRun {
 export class NetnsRuntime implements Runtime {
   readonly kind = 'netns' as const;
   private readonly concurrency: number;
+  private readonly prepared = new WeakMap<PreparedLab, NodeRun[]>();
   private frrUser: { user: string; group: string; uid: number; gid: number } | null | undefined;
 
   constructor(opts: NetnsRuntimeOptions = {}) {
@@ -120,7 +114,7 @@ export class NetnsRuntime implements Runtime {
 
   /** Root and FRR present; throws the user errors with hints. */
   async preflight(): Promise<void> {
-    await this.preflightDown();
+    await this.requireRoot();
     for (const bin of [`${FRR_DIR}/zebra`, `${FRR_DIR}/bgpd`]) {
       try {
         await access(bin, constants.X_OK);
@@ -135,7 +129,7 @@ export class NetnsRuntime implements Runtime {
   }
 
   /** Root: namespaces, daemons and their cleanup all need it. */
-  async preflightDown(): Promise<void> {
+  private async requireRoot(): Promise<void> {
     if (typeof process.getuid === 'function' && process.getuid() !== 0) {
       throw new BgplabError('E_NOT_ROOT', 'the netns runtime needs root: it creates network namespaces and starts FRR daemons', {
         hint: 'run it with sudo (sudo bgplab ...), or use --runtime clab with Docker',
@@ -159,82 +153,44 @@ export class NetnsRuntime implements Runtime {
 
   // ---------------------------------------------------------------- deploy
 
-  async deploy(dir: string, opts: DeployOptions = {}): Promise<void> {
-    const progress = opts.onProgress ?? (() => {});
-    await this.preflight();
-    const plan = await loadTopology(await findTopologyFile(dir));
-    const lab = plan.name;
-    assertLabName(lab);
-    await this.assertNotUp(plan);
+  /** Every node's FRR files read and checked, and what the state records of it; nothing is created. */
+  async prepare(plan: DeployPlan): Promise<PreparedLab> {
     const runs = await this.prepareRuns(plan);
-
-    const state: LabState = {
-      version: 1,
-      name: lab,
-      runtime: 'netns',
-      phase: 'deploying',
-      dir: plan.dir,
-      topology: plan.file,
-      createdAt: new Date().toISOString(),
-      pid: process.pid,
-      nodes: runs.map((r) => ({
-        name: r.node.name,
-        ns: r.ns,
-        daemons: r.daemons.daemons,
-        interfaces: r.node.interfaces,
-        links: plan.links.flatMap((l) => [
-          ...(l.a.node === r.node.name ? [{ ifname: l.a.ifname, peer: l.b.node, peerIfname: l.b.ifname }] : []),
-          ...(l.b.node === r.node.name ? [{ ifname: l.b.ifname, peer: l.a.node, peerIfname: l.a.ifname }] : []),
-        ]),
-      })),
-    };
-    const pressure = await neighbourTablePressure();
-    if (pressure) progress(`warning: ${pressure}`);
-    // first, so that `bgplab down` finds everything even if we die half-way
-    await writeState(state);
-    try {
-      progress(`${runs.length} nodes: writing FRR files`);
-      await this.writeNodeFiles(runs);
-      progress(`${runs.length} namespaces`);
-      await ipBatch(runs.map((r) => `netns add ${r.ns}`));
-      progress('sysctls');
-      await this.applySysctls(runs);
-      progress(`${plan.links.length} links`);
-      await this.createLinks(plan);
-      progress('links up, exec');
-      await this.linksUpAndExec(runs);
-      progress(`zebra on ${runs.length} nodes`);
-      await this.startDaemonsBatched(lab, runs, (r) => r.daemons.daemons.filter(isFirstDaemon));
-      progress(`bgpd and the other daemons on ${runs.length} nodes`);
-      await this.startDaemonsBatched(lab, runs, (r) => r.daemons.daemons.filter((d) => !isFirstDaemon(d)));
-      progress('daemons reading their config');
-      await this.awaitConfigRead(lab, runs);
-      state.phase = 'up';
-      await writeState(state);
-    } catch (e) {
-      progress('deploy failed: cleaning up');
-      await this.destroy(lab).catch(() => {});
-      if (isBgplabError(e)) {
-        throw new BgplabError(e.code, e.message, {
-          hint: e.hint ?? `nothing was left behind (if something was: bgplab down ${lab})`,
-          details: e.details,
-          cause: e,
-        });
-      }
-      throw e;
-    }
+    const nodes: NodeState[] = runs.map((r) => ({
+      name: r.node.name,
+      ns: r.ns,
+      daemons: r.daemons.daemons,
+      interfaces: r.node.interfaces,
+      links: linksOf(plan, r.node.name),
+    }));
+    const prepared: PreparedLab = { plan, nodes, how: `${runs.length} network namespaces, FRR from ${FRR_DIR}` };
+    this.prepared.set(prepared, runs);
+    return prepared;
   }
 
-  private async assertNotUp(plan: DeployPlan): Promise<void> {
+  async deploy(prepared: PreparedLab, opts: DeployOptions = {}): Promise<void> {
+    const progress = opts.onProgress ?? (() => {});
+    const { plan } = prepared;
     const lab = plan.name;
-    const st = await readState(lab);
-    const present = new Set(await listNetns());
-    const clash = plan.nodes.map((n) => nsName(lab, n.name)).filter((n) => present.has(n));
-    if (st || clash.length) {
-      throw new BgplabError('E_LAB_UP', `lab "${lab}" is already up${st ? ` (${st.runtime}, from ${st.dir})` : ` (namespaces ${clash.slice(0, 3).join(', ')}${clash.length > 3 ? ', ...' : ''})`}`, {
-        hint: `take it down first: bgplab down ${lab}`,
-      });
-    }
+    const runs = this.prepared.get(prepared) ?? (await this.prepareRuns(plan));
+    const pressure = await neighbourTablePressure();
+    if (pressure) progress(`warning: ${pressure}`);
+    progress(`${runs.length} nodes: writing FRR files`);
+    await this.writeNodeFiles(runs);
+    progress(`${runs.length} namespaces`);
+    await ipBatch(runs.map((r) => `netns add ${r.ns}`));
+    progress('sysctls');
+    await this.applySysctls(runs);
+    progress(`${plan.links.length} links`);
+    await this.createLinks(plan);
+    progress('links up, exec');
+    await this.linksUpAndExec(runs);
+    progress(`zebra on ${runs.length} nodes`);
+    await this.startDaemonsBatched(lab, runs, (r) => r.daemons.daemons.filter(isFirstDaemon));
+    progress(`bgpd and the other daemons on ${runs.length} nodes`);
+    await this.startDaemonsBatched(lab, runs, (r) => r.daemons.daemons.filter((d) => !isFirstDaemon(d)));
+    progress('daemons reading their config');
+    await this.awaitConfigRead(lab, runs);
   }
 
   /** Read and check every node's FRR files before anything is created. */
@@ -541,7 +497,7 @@ export class NetnsRuntime implements Runtime {
    */
   async destroy(lab: string): Promise<void> {
     assertLabName(lab);
-    await this.preflightDown();
+    await this.requireRoot();
     const st = await readState(lab);
     const known = new Set((st?.nodes ?? []).map((n) => n.ns ?? nsName(lab, n.name)));
     // orphans by prefix, minus namespaces that belong to another lab whose name shares it
@@ -615,10 +571,10 @@ export class NetnsRuntime implements Runtime {
   }
 
   /** Run argv inside the node's namespace (with its own /sys, via ip netns exec). */
-  async exec(lab: string, node: string, argv: readonly string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
+  async exec(lab: string, node: string, argv: readonly string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
     const { ns } = await this.requireNode(lab, node);
     if (!argv.length) throw new BgplabError('E_USAGE', 'exec needs a command');
-    return run('ip', ['netns', 'exec', ns, ...argv], { check: false, timeoutMs: opts.timeoutMs });
+    return run('ip', ['netns', 'exec', ns, ...argv], { check: false, timeoutMs: opts.timeoutMs, input: opts.input });
   }
 
   /** argv for vtysh bound to one node's daemons (also used for interactive vtysh). */
@@ -638,11 +594,7 @@ export class NetnsRuntime implements Runtime {
     const fast = await vtyShow(nodeStateDir(lab, node), commands);
     if (fast !== undefined) return fast;
     const r = await run('vtysh', this.vtyshArgv(lab, node, commands), { check: false, timeoutMs: 30_000 });
-    if (r.exitCode !== 0) {
-      throw new BgplabError('E_VTYSH', `vtysh on ${node}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? `exit ${r.exitCode}`}`, {
-        details: (r.stderr || r.stdout).trim().split('\n').slice(0, 10),
-      });
-    }
+    if (r.exitCode !== 0) throw vtyshError(node, r.stderr || r.stdout, r.exitCode);
     return r.stdout;
   }
 
@@ -763,13 +715,14 @@ export class NetnsRuntime implements Runtime {
   }
 
   /** Namespaces named like a containerlab node (clab-*) that no lab state claims. */
-  async orphanNamespaces(): Promise<string[]> {
+  async orphans(): Promise<string[]> {
     const claimed = new Set((await listStates()).flatMap((s) => s.nodes.map((n) => n.ns ?? nsName(s.name, n.name))));
-    return (await listNetns()).filter((n) => n.startsWith('clab-') && !claimed.has(n));
+    return (await listNetns()).filter((n) => n.startsWith('clab-') && !claimed.has(n)).map((n) => `namespace ${n}`);
   }
 
-  /** What of a lab is still on the machine: namespaces, processes, mounts (for tests and `down`). */
-  async leftovers(lab: string): Promise<{ namespaces: string[]; pids: number[]; mounts: string[]; stateDir: boolean }> {
+  /** What of a lab is still on the machine: namespaces, processes, mounts, its state directory. */
+  async leftovers(lab: string): Promise<Leftovers> {
+    assertLabName(lab);
     const prefix = nsName(lab, '');
     const namespaces = (await listNetns()).filter((n) => n.startsWith(prefix));
     const inodes = new Set<number>();
@@ -779,7 +732,12 @@ export class NetnsRuntime implements Runtime {
     }
     const pids = [...new Set([...(await pidsInNamespaces(inodes)), ...(await this.labPidFiles(lab))])];
     const mounts = [...(await mountsMatching(`${NETNS_DIR}/${prefix}`)), ...(await mountsMatching(labStateDir(lab)))];
-    return { namespaces, pids, mounts, stateDir: await exists(labStateDir(lab)) };
+    const items: string[] = [];
+    const few = (xs: readonly (string | number)[]) => `${xs.slice(0, 3).join(', ')}${xs.length > 3 ? ', ...' : ''}`;
+    if (namespaces.length) items.push(`${namespaces.length} namespaces (${few(namespaces)})`);
+    if (pids.length) items.push(`${pids.length} processes (${few(pids)})`);
+    if (mounts.length) items.push(`${mounts.length} mounts`);
+    return { items, namespaces, pids, mounts, stateDir: await exists(labStateDir(lab)) };
   }
 }
 
@@ -790,20 +748,6 @@ async function exists(p: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function onPath(bin: string): Promise<boolean> {
-  for (const d of (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    if (d && (await exists(join(d, bin)))) return true;
-  }
-  return false;
-}
-
-/** Wait for all, then throw the first failure (if any). */
-async function allSettledOrThrow(ps: Promise<unknown>[]): Promise<void> {
-  const rs = await Promise.allSettled(ps);
-  const bad = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (bad) throw bad.reason;
 }
 
 /** One `ip -batch -` process for many commands; stops at the first failure unless force. */

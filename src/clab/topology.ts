@@ -19,6 +19,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { BgplabError } from '../util/errors.js';
+import { isObj, type Obj } from '../util/obj.js';
 
 export interface PlanEndpoint {
   node: string;
@@ -55,6 +56,10 @@ export interface PlanNode {
   frrFiles: Record<string, string>;
   /** Fabric interfaces of the node, in link order */
   interfaces: string[];
+  /** container settings (containerlab runtime): capabilities added, privileged (containerlab's default: true), network mode */
+  capAdd: string[];
+  privileged: boolean;
+  networkMode: string;
 }
 
 export interface DeployPlan {
@@ -65,6 +70,8 @@ export interface DeployPlan {
   dir: string;
   nodes: PlanNode[];
   links: PlanLink[];
+  /** `mgmt.skip-when-unused: true`: containerlab creates no management network when no node uses it */
+  mgmtSkipWhenUnused: boolean;
 }
 
 /** containerlab's rule for lab and node names (they become container / namespace names). */
@@ -73,8 +80,6 @@ export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9-._]+$/;
 export const IFNAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/;
 const FRR_DIR = '/etc/frr/';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Split an exec command on whitespace, as containerlab does for `kind: linux` (no shell). */
 export function splitCommand(cmd: string): string[] {
@@ -106,6 +111,9 @@ interface Layer {
   env?: Obj;
   binds?: unknown;
   exec?: unknown;
+  'cap-add'?: unknown;
+  privileged?: unknown;
+  'network-mode'?: unknown;
 }
 
 /**
@@ -206,8 +214,17 @@ export function parseTopology(text: string, file: string): DeployPlan {
         }
     }
 
+    // scalars and lists: a later layer replaces
     let image: string | undefined;
-    for (const l of layers) image = scalarString(l.image) ?? image;
+    let capAdd: string[] = [];
+    let privileged = true;
+    let networkMode = '';
+    for (const l of layers) {
+      image = scalarString(l.image) ?? image;
+      if (Array.isArray(l['cap-add'])) capAdd = l['cap-add'].map(String);
+      if (typeof l.privileged === 'boolean') privileged = l.privileged;
+      if (typeof l['network-mode'] === 'string') networkMode = l['network-mode'];
+    }
 
     nodes.push({
       name: nodeName,
@@ -220,6 +237,9 @@ export function parseTopology(text: string, file: string): DeployPlan {
       env: Object.fromEntries(mergeMap('env')),
       frrFiles,
       interfaces: [],
+      capAdd,
+      privileged,
+      networkMode,
     });
   }
 
@@ -299,7 +319,8 @@ export function parseTopology(text: string, file: string): DeployPlan {
       details: problems,
     });
   }
-  return { name, file, dir, nodes, links };
+  const mgmt = isObj(data['mgmt']) ? data['mgmt'] : {};
+  return { name, file, dir, nodes, links, mgmtSkipWhenUnused: mgmt['skip-when-unused'] === true };
 }
 
 export async function loadTopology(file: string): Promise<DeployPlan> {

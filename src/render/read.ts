@@ -1,0 +1,19 @@
+/** Reading the artifacts back: the resolved model a deployed lab was generated from. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Lab } from '../lab/model.js';
+import { BgplabError } from '../util/errors.js';
+import { MODEL_FILE } from './index.js';
+
+/** The resolved Lab model written next to the topology (`<dir>/bgplab.json`). */
+export async function readLabModel(dir: string): Promise<Lab> {
+  const p = join(dir, MODEL_FILE);
+  try {
+    return JSON.parse(await readFile(p, 'utf8')) as Lab;
+  } catch (e) {
+    throw new BgplabError('E_ARTIFACTS', `cannot read the lab model ${p}`, {
+      hint: 'run `bgplab generate LABFILE -o DIR` (it writes bgplab.json next to the topology)',
+      cause: e,
+    });
+  }
+}
