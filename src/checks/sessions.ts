@@ -4,7 +4,7 @@
  * the model predicts that neighbor sends (paths.ts: exact, or a range where BGP
  * tie-breaking decides whether a route is echoed back).
  */
-import { isSessionUp, neighborReset, receivedPrefixes, summaryPeer } from '../frr/bgp.js';
+import { isSessionUp, neighborReset, receivedPrefixes, summaryPeer, type PeerSummary } from '../frr/bgp.js';
 import type { Lab } from '../lab/model.js';
 import { familiesOf, predictFabric, type Family, type FabricPrediction } from '../lab/paths.js';
 import { showJson } from '../observe/sessions.js';
@@ -12,8 +12,8 @@ import { errorText } from '../util/errors.js';
 import { mapLimit, pollUntil, sleep } from '../util/pool.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
 
-/** `show bgp summary json` as parsed JSON (read with frr/bgp.ts). */
-export type Summary = unknown;
+/** `show bgp summary json`, as much of it as bgplab reads (frr/bgp.ts reads it). */
+export type Summary = Partial<Record<'ipv4Unicast' | 'ipv6Unicast', { peers?: Record<string, PeerSummary> }>>;
 
 /** Run one vtysh command that prints JSON and parse it; errors name the node and command. */
 export async function vtyshJson<T>(ctx: CheckContext, node: string, command: string): Promise<T> {

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../../src/commands/check.js';
-import { downLab } from '../../src/commands/down.js';
+import { downLab } from '../../src/app/down.js';
 import { testCommand } from '../../src/commands/test.js';
-import { NetnsRuntime } from '../../src/runtime/netns.js';
-import { listNetns } from '../../src/runtime/netns-proc.js';
+import { NetnsRuntime } from '../../src/runtime/netns/index.js';
+import { listNetns } from '../../src/runtime/netns/proc.js';
 import { parseXml } from '../unit/junit-parse.js';
 import { isRoot } from './checks-helpers.js';
 

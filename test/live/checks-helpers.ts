@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { loadLabText } from '../../src/lab/load.js';
 import type { Lab } from '../../src/lab/model.js';
 import { writeArtifacts } from '../../src/render/index.js';
-import { NetnsRuntime } from '../../src/runtime/netns.js';
+import { NetnsRuntime } from '../../src/runtime/netns/index.js';
+import { deployLab as deployArtifacts } from '../../src/runtime/lifecycle.js';
 import { waitForSessions } from '../../src/checks/sessions.js';
 import type { CheckContext } from '../../src/checks/types.js';
 
@@ -37,7 +38,7 @@ export async function deployLab(file: string, name: string, edit: (text: string)
   };
   try {
     await runtime.destroy(lab.name); // a previous crashed run
-    await runtime.deploy(dir);
+    await deployArtifacts(runtime, dir, [runtime]);
     const ctx: CheckContext = { lab, runtime };
     const w = await waitForSessions(ctx, 60_000);
     if (!w.ok) throw new Error(`${name} did not converge: ${w.failing.slice(0, 3).map((f) => f.message).join('; ')}`);

@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { loadLabText } from '../../src/lab/load.js';
 import type { Lab } from '../../src/lab/model.js';
 import { topologyFile, writeArtifacts } from '../../src/render/index.js';
-import { ClabRuntime, managementNetworkProblems, type Deployer } from '../../src/runtime/clab.js';
-import { docker, imageExists } from '../../src/runtime/docker.js';
+import { ClabRuntime, managementNetworkProblems, type Deployer } from '../../src/runtime/clab/index.js';
+import { parseTopology } from '../../src/clab/topology.js';
+import { deployLab } from '../../src/runtime/lifecycle.js';
+import { docker, imageExists } from '../../src/runtime/clab/docker.js';
 
 export const IMAGE = 'bgplab/frr:latest';
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -61,7 +63,7 @@ export async function containerlabOnPath(): Promise<boolean> {
 
 /** bgplab topologies keep containerlab off the host network: no management bridge at all. */
 export function assertNoManagementNetwork(text: string): string {
-  const problems = managementNetworkProblems(text);
+  const problems = managementNetworkProblems(parseTopology(text, '/x/topology.clab.yml'));
   if (problems.length) throw new Error(`the rendered topology would make containerlab create a management network: ${problems.join('; ')}`);
   return text;
 }
@@ -96,7 +98,7 @@ export async function deployClabLab(
   try {
     await runtime.destroy(lab.name); // a previous crashed run
     const t0 = Date.now();
-    await runtime.deploy(dir);
+    await deployLab(runtime, dir, [runtime]);
     return { lab, dir, runtime, deployMs: Date.now() - t0, destroy };
   } catch (e) {
     await destroy().catch(() => {});

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSummaries, waitForSessions } from '../../src/checks/sessions.js';
 import type { CheckContext } from '../../src/checks/types.js';
 import { isBgplabError } from '../../src/util/errors.js';
-import { labContainers, LABEL_DEPLOYER, LABEL_LAB, LABEL_NODE } from '../../src/runtime/docker.js';
-import { readState } from '../../src/runtime/netns-state.js';
-import type { Deployer } from '../../src/runtime/clab.js';
+import { labContainers, LABEL_DEPLOYER, LABEL_LAB, LABEL_NODE } from '../../src/runtime/clab/docker.js';
+import { readState } from '../../src/runtime/state.js';
+import type { Deployer } from '../../src/runtime/clab/index.js';
 import { containerlabOnPath, deployClabLab, ensureDockerAndImage, LAB_1x2x1, until, type ClabLab } from './clab-helpers.js';
 
 const env = await ensureDockerAndImage().catch((e: unknown) => ({ ok: false as const, reason: `setup failed: ${(e as Error).message}` }));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetnsRuntime } from '../../src/runtime/netns.js';
+import { NetnsRuntime } from '../../src/runtime/netns/index.js';
 import { isRoot, leftovers } from './netns-helpers.js';
 
 const rt = new NetnsRuntime();

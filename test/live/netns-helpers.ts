@@ -10,9 +10,9 @@ import { execa } from 'execa';
 import { loadLabText } from '../../src/lab/load.js';
 import type { Lab } from '../../src/lab/model.js';
 import { writeArtifacts } from '../../src/render/index.js';
-import { nsName } from '../../src/runtime/netns.js';
-import { cmdline, listNetns, mountsMatching, processNetns } from '../../src/runtime/netns-proc.js';
-import { labStateDir } from '../../src/runtime/netns-state.js';
+import { nsName } from '../../src/runtime/netns/index.js';
+import { cmdline, listNetns, mountsMatching, processNetns } from '../../src/runtime/netns/proc.js';
+import { labStateDir } from '../../src/runtime/state.js';
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 

@@ -6,10 +6,12 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LabWaiter, observeLab } from '../../src/lab/wait.js';
+import { LabWaiter } from '../../src/observe/wait.js';
+import { observeLab } from '../../src/observe/sessions.js';
+import { deployLab } from '../../src/runtime/lifecycle.js';
 import type { Lab } from '../../src/lab/model.js';
-import { NetnsRuntime } from '../../src/runtime/netns.js';
-import { readState } from '../../src/runtime/netns-state.js';
+import { NetnsRuntime } from '../../src/runtime/netns/index.js';
+import { readState } from '../../src/runtime/state.js';
 import { isBgplabError } from '../../src/util/errors.js';
 import { artifacts, isRoot, leftovers } from './netns-helpers.js';
 
@@ -65,7 +67,7 @@ describe.skipIf(!isRoot)('netns runtime (live)', () => {
     const { lab, dir } = await gen('labs/clos.yml', 'nstclos');
     const hostBefore = await hostLinks();
     const t0 = performance.now();
-    await rt.deploy(dir);
+    await deployLab(rt, dir, [rt]);
     const deployMs = Math.round(performance.now() - t0);
     const w = new LabWaiter(rt, lab);
     const s = await w.until('sessions', 60_000);
@@ -115,7 +117,7 @@ describe.skipIf(!isRoot)('netns runtime (live)', () => {
     const f = join(dir, 'nstexec.clab.yml');
     const text = await readFile(f, 'utf8');
     await writeFile(f, text.replace(/(    server1:\n)/, '$1      exec:\n        - ip link set nosuchif0 up\n'));
-    const e = await rejection(rt.deploy(dir));
+    const e = await rejection(deployLab(rt, dir, [rt]));
     expect(e.code).toBe('E_EXEC');
     expect(e.message).toMatch(/server1: exec command failed .*ip link set nosuchif0 up/);
     expect(e.details.join('\n')).toMatch(/nosuchif0/);
@@ -125,7 +127,7 @@ describe.skipIf(!isRoot)('netns runtime (live)', () => {
   it('two labs with the same node names and addresses run side by side without interfering', async () => {
     const a = await gen('labs/minimal.yml', 'nsta');
     const b = await gen('labs/minimal.yml', 'nstb');
-    await Promise.all([rt.deploy(a.dir), rt.deploy(b.dir)]);
+    await Promise.all([deployLab(rt, a.dir, [rt]), deployLab(rt, b.dir, [rt])]);
     const [wa, wb] = await Promise.all([new LabWaiter(rt, a.lab).until('routes', 60_000), new LabWaiter(rt, b.lab).until('routes', 60_000)]);
     expect(wa.ok && wb.ok).toBe(true);
     // stop leaf1's routing in lab A: only lab A's vtysh loses it, lab B's leaf1 keeps its sessions
@@ -158,7 +160,7 @@ describe.skipIf(!isRoot)('netns runtime (live)', () => {
     const i = lines.findIndex((l) => /^router bgp /.test(l));
     lines.splice(i + 1, 0, ' neighbor FABRIC remote-as externall');
     await writeFile(conf, lines.join('\n'));
-    const e = await rejection(rt.deploy(dir));
+    const e = await rejection(deployLab(rt, dir, [rt]));
     expect(e.code).toBe('E_FRR_CONFIG');
     expect(e.message).toMatch(/leaf1/);
     expect(e.details.join('\n')).toContain(`${conf}:${i + 2}: neighbor FABRIC remote-as externall`);
@@ -170,7 +172,7 @@ describe.skipIf(!isRoot)('netns runtime (live)', () => {
     const { lab, dir } = await gen('labs/minimal.yml', 'nstdie');
     const f = join(dir, 'nodes/spine1/daemons');
     await writeFile(f, (await readFile(f, 'utf8')).replace(/^bgpd_options=.*$/m, 'bgpd_options="--no-such-option"'));
-    const e = await rejection(rt.deploy(dir));
+    const e = await rejection(deployLab(rt, dir, [rt]));
     expect(e.code).toBe('E_DAEMON_DIED');
     expect(e.message).toMatch(/spine1: bgpd/);
     expect(e.details.join('\n')).toMatch(/spine1\/bgpd: .*(unrecognized|invalid) option/);
@@ -179,8 +181,8 @@ describe.skipIf(!isRoot)('netns runtime (live)', () => {
 
   it('refuses a lab that is already up, and down cleans a crashed half-deployed lab by name', async () => {
     const { lab, dir } = await gen('labs/minimal.yml', 'nstdup');
-    await rt.deploy(dir);
-    const e = await rejection(rt.deploy(dir));
+    await deployLab(rt, dir, [rt]);
+    const e = await rejection(deployLab(rt, dir, [rt]));
     expect(e.code).toBe('E_LAB_UP');
     expect(e.hint).toMatch(/bgplab down nstdup/);
     // a crash: state file gone, daemons and namespaces still there
@@ -192,7 +194,7 @@ describe.skipIf(!isRoot)('netns runtime (live)', () => {
 
   it('link down, loss, and interface errors through the Runtime interface', async () => {
     const { lab, dir } = await gen('labs/minimal.yml', 'nstops');
-    await rt.deploy(dir);
+    await deployLab(rt, dir, [rt]);
     expect((await new LabWaiter(rt, lab).until('routes', 60_000)).ok).toBe(true);
     const server = lab.nodes.find((n) => n.role === 'server')!;
     const s = lab.sessions.find((x) => x.node === server.name)!;

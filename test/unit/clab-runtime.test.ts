@@ -4,16 +4,11 @@
  * impairment commands, and parsing of what runs inside a node.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  demuxFrames,
-  linksOf,
-  managementNetworkProblems,
-  parsePs,
-  parseShowDaemons,
-} from '../../src/runtime/clab.js';
-import { containerName, containerSettings, vethBatch } from '../../src/runtime/docker-deploy.js';
+import { demuxFrames, managementNetworkProblems, parsePs, parseShowDaemons } from '../../src/runtime/clab/index.js';
+import { containerName, vethBatch } from '../../src/runtime/clab/docker-deploy.js';
+import { linksOf } from '../../src/runtime/lifecycle.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../../src/runtime/impair.js';
-import { parseTopology } from '../../src/runtime/topology.js';
+import { parseTopology } from '../../src/clab/topology.js';
 
 const TOPO = `name: t1
 mgmt:
@@ -35,21 +30,27 @@ topology:
 
 describe('managementNetworkProblems', () => {
   it('accepts a topology where every node resolves to network-mode none and mgmt is skipped', () => {
-    expect(managementNetworkProblems(TOPO)).toEqual([]);
+    expect(managementNetworkProblems(parseTopology(TOPO, '/x/t1.clab.yml'))).toEqual([]);
   });
   it('names the nodes that would join a management bridge, and a missing skip-when-unused', () => {
     const t = TOPO.replace('  skip-when-unused: true\n', '  network: foo\n').replace('    na: { kind: linux, image: img, privileged: false }', '    na: { kind: linux, image: img, network-mode: bridge }');
-    expect(managementNetworkProblems(t)).toEqual(['mgmt.skip-when-unused is not true', 'nodes without network-mode: none: na']);
+    expect(managementNetworkProblems(parseTopology(t, '/x/t.clab.yml'))).toEqual(['mgmt.skip-when-unused is not true', 'nodes without network-mode: none: na']);
   });
   it('a node-level network-mode overrides the defaults, kinds and groups too', () => {
-    const t = `name: t\nmgmt: {skip-when-unused: true}\ntopology:\n  kinds: {linux: {network-mode: none}}\n  groups: {g: {network-mode: host}}\n  nodes:\n    a: {kind: linux, group: g}\n    b: {kind: linux}\n`;
-    expect(managementNetworkProblems(t)).toEqual(['nodes without network-mode: none: a']);
+    // (node names of two characters at least: containerlab's rule, which the plan enforces)
+    const t = `name: t2\nmgmt: {skip-when-unused: true}\ntopology:\n  kinds: {linux: {network-mode: none}}\n  groups: {g: {network-mode: host}}\n  nodes:\n    na: {kind: linux, group: g}\n    nb: {kind: linux}\n`;
+    expect(managementNetworkProblems(parseTopology(t, '/x/t2.clab.yml'))).toEqual(['nodes without network-mode: none: na']);
   });
 });
 
-describe('containerSettings', () => {
+describe('container settings in the plan', () => {
   it('resolves cap-add and privileged like containerlab: later layers replace, privileged unless false', () => {
-    const s = containerSettings(TOPO);
+    const plan = parseTopology(TOPO, '/x/t1.clab.yml');
+    const settings = (n: string) => {
+      const x = plan.nodes.find((y) => y.name === n)!;
+      return { capAdd: x.capAdd, privileged: x.privileged, networkMode: x.networkMode };
+    };
+    const s = { get: settings };
     expect(s.get('na')).toEqual({ capAdd: ['NET_ADMIN'], privileged: false, networkMode: 'none' });
     expect(s.get('nb')).toEqual({ capAdd: ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN'], privileged: true, networkMode: 'none' });
   });

@@ -2,16 +2,17 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { Lab } from '../../src/lab/model.js';
 import type { ExecResult, Runtime } from '../../src/runtime/runtime.js';
+import { AddressBook, traceFlowSettled, type FlowTrace } from '../../src/checks/trace.js';
+import { parseTraceroute } from '../../src/frr/traceroute.js';
+import { mapLimit } from '../../src/util/pool.js';
+import { fakeRuntime } from './fake-runtime.js';
 import {
   flowOutages,
   lostPackets,
-  mapLimit,
   maxOutageMs,
   parseProbeReport,
-  parseTraceroute,
   probeArgv,
   startProbe,
-  traceFlow,
   type ProbeFlowRx,
   type ProbeReport,
 } from '../../src/checks/probe.js';
@@ -152,10 +153,7 @@ function hostRuntime(delayStart: Record<string, number> = {}): Runtime {
     const r = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: opts?.timeoutMs });
     return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
   };
-  const no = async () => {
-    throw new Error('not in this test');
-  };
-  return { kind: 'netns', exec, vtysh: no, setLink: no, impairLink: no, stopRouting: no, startRouting: no, deploy: no, destroy: no, list: async () => [] };
+  return fakeRuntime({ exec, list: async () => [] });
 }
 
 const hasPython = (await execa('python3', ['-c', 'print(1)'], { reject: false })).exitCode === 0;
@@ -220,7 +218,7 @@ describe('per-flow traceroute', () => {
   ].join('\n');
 
   it('parses hops, "*" as null', () => {
-    expect(parseTraceroute(out)).toEqual(['10.0.2.1', '10.0.1.2', null, '10.0.3.3']);
+    expect(parseTraceroute(out).map((h) => h.address)).toEqual(['10.0.2.1', '10.0.1.2', null, '10.0.3.3']);
   });
 
   const lab = {
@@ -233,6 +231,12 @@ describe('per-flow traceroute', () => {
       { name: 'server3', loopback: '10.0.3.3' },
     ],
   } as unknown as Lab;
+  const flowPath = (t: FlowTrace) => ({ sport: t.sport, path: t.path, complete: t.complete });
+  /** the failover probe's flow: server1's loopback to server3's, fixed destination port */
+  const trace = (rt: Runtime, attempts = 3) => {
+    const ctx = { lab, runtime: rt };
+    return traceFlowSettled(ctx, new AddressBook(ctx), { from: 'server1', src: '10.0.3.1', dst: '10.0.3.3', sport: 40007, dport: 25000 }, attempts);
+  };
 
   it('maps hops to nodes by loopback, passes the flow 5-tuple, retries a silent hop', async () => {
     const calls: string[][] = [];
@@ -242,7 +246,7 @@ describe('per-flow traceroute', () => {
         return { stdout: calls.length === 1 ? out : out.replace(' 3  *', ' 3  10.0.2.3  0.03 ms'), stderr: '', exitCode: 0 };
       },
     } as unknown as Runtime;
-    const fp = await traceFlow(rt, lab, 'server1', '10.0.3.1', '10.0.3.3', 40007, 25000);
+    const fp = flowPath(await trace(rt));
     expect(fp).toEqual({ sport: 40007, path: ['server1', 'leaf1', 'spine2', 'leaf3', 'server3'], complete: true });
     expect(calls).toHaveLength(2);
     expect(calls[0]).toEqual(expect.arrayContaining(['-U', '-p', '25000', '--sport=40007', '-s', '10.0.3.1', '10.0.3.3']));
@@ -250,14 +254,14 @@ describe('per-flow traceroute', () => {
 
   it('reports an incomplete path when the destination never answers', async () => {
     const rt = { exec: async () => ({ stdout: out.replace(/ 4 .*/, ' 4  *'), stderr: '', exitCode: 0 }) } as unknown as Runtime;
-    const fp = await traceFlow(rt, lab, 'server1', '10.0.3.1', '10.0.3.3', 40007, 25000, { attempts: 2 });
+    const fp = await trace(rt, 2);
     expect(fp.complete).toBe(false);
     expect(fp.path.slice(0, 3)).toEqual(['server1', 'leaf1', 'spine2']);
   });
 
   it('a missing traceroute is a user error with an install hint', async () => {
     const rt = { exec: async () => ({ stdout: '', stderr: 'exec: "traceroute": executable file not found in $PATH', exitCode: 127 }) } as unknown as Runtime;
-    await expect(traceFlow(rt, lab, 'server1', '10.0.3.1', '10.0.3.3', 1, 2)).rejects.toMatchObject({ code: 'E_TRACEROUTE', hint: expect.stringMatching(/install traceroute/) });
+    await expect(trace(rt)).rejects.toMatchObject({ code: 'E_TRACEROUTE', hint: expect.stringMatching(/install traceroute/) });
   });
 });
 

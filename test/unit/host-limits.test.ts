@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { neighbourTableDiagnosis, parseNdiscStat } from '../../src/runtime/host-limits.js';
-import { waitTimeoutError } from '../../src/lab/wait.js';
+import { waitTimeoutError } from '../../src/observe/explain.js';
 import { loadLabText } from '../../src/lab/load.js';
 
 // /proc/net/stat/ndisc_cache as this machine prints it (hex; one row per CPU, entries global)

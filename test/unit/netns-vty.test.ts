@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { daemonFor, vtyCommand, vtyShow } from '../../src/runtime/netns-vty.js';
+import { daemonFor, vtyCommand, vtyShow } from '../../src/runtime/netns/vty.js';
 
 describe('daemonFor', () => {
   it('routes show commands to the daemon that owns them, nothing else', () => {

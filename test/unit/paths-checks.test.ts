@@ -11,10 +11,10 @@ import {
   defaultTracerouteExpectations,
   firstUnusedLink,
   judgeEnumeration,
-  parseTraceroute,
   pathKey,
   type Enumeration,
 } from '../../src/checks/traceroute.js';
+import { parseTraceroute } from '../../src/frr/traceroute.js';
 import { pickStressLeaf, transitProbePairs, transitServers } from '../../src/checks/transit.js';
 import { predictFabric } from '../../src/lab/paths.js';
 import { clos } from './paths-fixture.js';
@@ -144,7 +144,7 @@ describe('traceroute: parsing and judging', () => {
     expect(problems[0]).toContain('does not match the expected hops server1 → leaf → spine → leaf4 → server');
   });
   it('a silent hop is reported with the node before it', () => {
-    const broken = [{ sport: 41005, hops: [{ ttl: 1, address: '10.0.2.1', node: 'leaf1', flags: [] }, { ttl: 2, address: null, flags: [] }], reached: false, path: ['server1', 'leaf1', '*'], incomplete: true }];
+    const broken = [{ sport: 41005, hops: [{ ttl: 1, address: '10.0.2.1', node: 'leaf1', flags: [] }, { ttl: 2, address: null, flags: [] }], reached: false, path: ['server1', 'leaf1', '*'], incomplete: true, complete: false }];
     const { problems } = judgeEnumeration(lab, enumeration(p.paths('server1', 'server2'), { broken }));
     expect(problems).toEqual(['flow sport 41005: hop 2 after leaf1 did not answer (server1 > leaf1 > *)']);
   });

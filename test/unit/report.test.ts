@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit, runChecks, selectChecks } from '../../src/checks/runner.js';
+import { runChecks, selectChecks } from '../../src/checks/runner.js';
+import { mapLimit } from '../../src/util/pool.js';
 import type { Check, CheckContext } from '../../src/checks/types.js';
 import { formatConsole } from '../../src/report/console.js';
 import { formatJson } from '../../src/report/json.js';
@@ -20,7 +21,7 @@ const throwing: Check = {
   id: 'traceroute',
   description: 'throws',
   run: async () => {
-    throw new BgplabError('E_X', 'traceroute is not installed');
+    throw new BgplabError('E_USAGE', 'traceroute is not installed');
   },
 };
 const empty: Check = { id: 'transit', description: 'nothing', run: async () => [] };

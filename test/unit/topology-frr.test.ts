@@ -8,7 +8,7 @@ import {
   parseDaemonsFile,
   scanDaemonLog,
   withEndMarker,
-} from '../../src/runtime/netns-frr.js';
+} from '../../src/runtime/netns/frr.js';
 
 describe('parseDaemonsFile', () => {
   it('starts zebra first and staticd always, honours yes/no and per-daemon options', () => {

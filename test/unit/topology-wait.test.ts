@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Lab } from '../../src/lab/model.js';
-import { expectedRoutes, installedPrefixes, LabWaiter, sessionsFromSummary, splitJson, waitTimeoutError } from '../../src/lab/wait.js';
-import { chunk, mapLimit } from '../../src/runtime/netns-pool.js';
+import { installedPrefixes as installedRib, parseRib } from '../../src/frr/routes.js';
+import { splitJson } from '../../src/frr/json.js';
+import { vtyshError } from '../../src/frr/vtysh.js';
+import { waitTimeoutError } from '../../src/observe/explain.js';
+import { expectedRoutes, sessionsFromSummary } from '../../src/observe/sessions.js';
+import { LabWaiter } from '../../src/observe/wait.js';
+
+const installedPrefixes = (doc: unknown) => installedRib(parseRib(doc));
+import { chunk, mapLimit } from '../../src/util/pool.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { BgplabError } from '../../src/util/errors.js';
 
@@ -128,7 +135,7 @@ describe('LabWaiter', () => {
     const rt = {
       kind: 'netns',
       async vtysh() {
-        throw new BgplabError('E_VTYSH', 'vtysh on leaf1: bgpd is not running');
+        throw vtyshError('leaf1', '% bgpd is not running', 1);
       },
     } as unknown as Runtime;
     const r = await new LabWaiter(rt, lab, { intervalMs: 5 }).until('sessions', 20);

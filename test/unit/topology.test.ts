@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTopology, splitCommand } from '../../src/runtime/topology.js';
+import { parseTopology, splitCommand } from '../../src/clab/topology.js';
 import { BgplabError } from '../../src/util/errors.js';
 
 const FILE = '/labs/x/t.clab.yml';
