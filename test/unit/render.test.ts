@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
@@ -17,18 +17,28 @@ function shipped(f: string): Lab {
 }
 
 describe('golden files: the default lab renders exactly as reviewed', () => {
+  // Regenerating is explicit: UPDATE_GOLDEN=1 npx vitest run test/unit/render.test.ts
   const files = renderLab(shipped('clos.yml'));
   const dir = 'test/golden/clos';
+  const update = !!process.env.UPDATE_GOLDEN;
+  const onDisk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? onDisk(join(d, e.name)) : [join(d, e.name)]));
+  if (update) rmSync(dir, { recursive: true, force: true });
   for (const [rel, text] of files) {
     it(rel, () => {
       const p = join(dir, rel);
-      if (process.env.UPDATE_GOLDEN || !existsSync(p)) {
+      if (update) {
         mkdirSync(dirname(p), { recursive: true });
         writeFileSync(p, text);
       }
+      expect(existsSync(p), `${p} is missing: review the change, then UPDATE_GOLDEN=1`).toBe(true);
       expect(text).toBe(readFileSync(p, 'utf8'));
     });
   }
+  it('no golden file is left that the renderer no longer writes', () => {
+    const rendered = new Set([...files.keys()].map((rel) => join(dir, rel)));
+    expect(onDisk(dir).filter((p) => !rendered.has(p))).toEqual([]);
+  });
 });
 
 describe('every emitted topology validates against containerlab\'s schema', () => {
