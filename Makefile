@@ -16,6 +16,8 @@ help:
 	@echo "make images        build the FRR node image bgplab/frr:latest offline (debootstrap + docker import; cached)"
 	@echo "make containerlab  build containerlab $(CLAB_VERSION) from its Go module into /usr/local/bin (cached)"
 	@echo "make test-clab     the default lab on containerlab: bgplab test --runtime clab"
+	@echo "make clabverter    build clabernetes' clabverter $(CLABVERTER_VERSION) (Go module) for the parity test (cached)"
+	@echo "make bench-generate  time generating the clabernetes resources of a 2,000-node fabric (no root)"
 
 # --- installs ---------------------------------------------------------------
 .stamp-apt: Makefile
@@ -64,20 +66,27 @@ containerlab:
 
 clab-setup: docker images containerlab
 
+# clabverter (clabernetes' converter) for test/unit/clabernetes-clabverter.test.ts: built like
+# containerlab; ~4 min cold on 2 CPUs, nothing when the cached binary has the version.
+CLABVERTER_VERSION ?= v0.6.0
+CLABVERTER := /var/cache/bgplab/clabverter-$(CLABVERTER_VERSION)
+clabverter:
+	@CLABVERTER_VERSION=$(CLABVERTER_VERSION) OUT=$(CLABVERTER) bash images/install-clabverter.sh
+
 test-clab: setup build clab-setup
 	node dist/cli.js test --runtime clab $(LAB)
 
 # --- tests ------------------------------------------------------------------
-test: setup build clab-setup
+test: setup build clab-setup clabverter
 	npx tsc -p tsconfig.json --noEmit
-	npx vitest run
+	CLABVERTER=$(CLABVERTER) npx vitest run
 	# the default lab on real containerlab, every check, then destroy
 	node dist/cli.js test --runtime clab
 
 unit: node_modules/.stamp
 	npx vitest run test/unit
 
-.PHONY: help setup build up down generate test unit docker images containerlab clab-setup test-clab
+.PHONY: help setup build up down generate test unit docker images containerlab clab-setup test-clab clabverter
 
 # --- benchmarks -------------------------------------------------------------
 # Needs root. Writes bench/results/latest.{json,md} (quick: quick-latest.*) and prints the table.
@@ -88,4 +97,8 @@ bench: setup build
 bench-quick: setup build
 	node dist/bench/main.js --quick $(BENCH_ARGS)
 
-.PHONY: bench bench-quick
+# Generation time of the clabernetes resources (no root, brings nothing up): bench/results/generate-latest.*
+bench-generate: build
+	node dist/bench/generate.js $(BENCH_ARGS)
+
+.PHONY: bench bench-quick bench-generate

@@ -12,6 +12,11 @@ const runtimeOption = () =>
     .choices(['auto', 'netns', 'clab'])
     .default('auto');
 
+const targetOption = () =>
+  new Option('--target <engine>', 'containerlab: <lab>.clab.yml + FRR configs (also the netns runtime); clabernetes: one YAML for kubectl apply (names checked as Kubernetes names)')
+    .choices(['containerlab', 'clabernetes'])
+    .default('containerlab');
+
 function buildProgram(): Command {
   const program = new Command();
   program
@@ -26,18 +31,21 @@ function buildProgram(): Command {
     .description('validate a lab file and write its containerlab topology and FRR configs')
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')
     .option('-o, --out <dir>', 'output directory (default: out/<lab name>)')
-    .action(async (labfile: string | undefined, o: { out?: string }) => {
+    .addOption(targetOption())
+    .addOption(new Option('--api <group>', 'clabernetes API group of the Topology').choices(['c9s.run', 'clabernetes.containerlab.dev']).default('c9s.run'))
+    .action(async (labfile: string | undefined, o: { out?: string; target: string; api: string }) => {
       const { generateCommand } = await import('./commands/generate.js');
-      await generateCommand({ labfile, out: o.out });
+      await generateCommand({ labfile, out: o.out, target: o.target as 'clabernetes', api: o.api as 'c9s.run' });
     });
 
   program
     .command('validate')
     .description('check a lab file and list every problem with file:line:col')
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')
-    .action(async (labfile: string | undefined) => {
+    .addOption(targetOption())
+    .action(async (labfile: string | undefined, o: { target: string }) => {
       const { validateCommand } = await import('./commands/validate.js');
-      await validateCommand({ labfile });
+      await validateCommand({ labfile, target: o.target as 'clabernetes' });
     });
 
   program

@@ -1,8 +1,9 @@
 import { DEFAULT_LAB, loadLab } from '../lab/load.js';
+import { rulesForTarget, type Target } from '../lab/k8s-names.js';
 
-export async function validateCommand(o: { labfile?: string }): Promise<void> {
+export async function validateCommand(o: { labfile?: string; target?: Target }): Promise<void> {
   const file = o.labfile ?? DEFAULT_LAB;
-  const lab = await loadLab(file);
+  const lab = await loadLab(file, rulesForTarget(o.target));
   const roles = new Map<string, number>();
   for (const n of lab.nodes) roles.set(n.role, (roles.get(n.role) ?? 0) + 1);
   const summary = [...roles].map(([r, c]) => `${c} ${r}${c === 1 ? '' : 's'}`).join(', ');

@@ -20,13 +20,16 @@ export interface LocatedProblem extends LabProblem {
   col: number;
 }
 
+/** An extra check some targets need (src/lab/k8s-names.ts), run after the lab's own rules. */
+export type LabRule = (lab: Lab) => LabProblem[];
+
 export interface LoadResult {
   lab?: Lab;
   problems: LocatedProblem[];
 }
 
 /** Pure: parse and expand lab text. `file` is only used in messages. */
-export function loadLabText(text: string, file: string): LoadResult {
+export function loadLabText(text: string, file: string, rules: LabRule[] = []): LoadResult {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => {
@@ -60,7 +63,9 @@ export function loadLabText(text: string, file: string): LoadResult {
     const parsed = labFileSchema.safeParse(current);
     if (parsed.success) {
       const { lab, problems } = expandLab(parsed.data, resolve(file));
-      if (lab && shape.length === 0) return { lab, problems: [] };
+      // rules of a target (e.g. Kubernetes names), on a lab that is valid otherwise
+      const extra = lab && shape.length === 0 ? rules.flatMap((r) => r(lab)) : [];
+      if (lab && shape.length === 0) return extra.length ? { problems: extra.map(locate) } : { lab, problems: [] };
       const later = problems
         .map((p) => ({ ...p, path: remapPath(p.path, remaps) }))
         .filter((p) => !removed.some((r) => startsWith(r, p.path) || startsWith(p.path, r)));
@@ -125,7 +130,7 @@ function removePaths(data: unknown, paths: FieldPath[], remaps: Map<string, numb
 }
 
 /** Read, validate and expand a lab file; throws one BgplabError listing every problem. */
-export async function loadLab(file = DEFAULT_LAB): Promise<Lab> {
+export async function loadLab(file = DEFAULT_LAB, rules: LabRule[] = []): Promise<Lab> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -136,7 +141,7 @@ export async function loadLab(file = DEFAULT_LAB): Promise<Lab> {
       cause: e,
     });
   }
-  const { lab, problems } = loadLabText(text, file);
+  const { lab, problems } = loadLabText(text, file, rules);
   if (lab) return lab;
   throw labProblemsError(file, problems);
 }

@@ -58,6 +58,12 @@ export function hashSeed(name: string): number {
   return h === 0 ? 1 : h;
 }
 
+/** A node's files as the topology binds them: `source` relative to the topology file. The
+ *  clabernetes target mounts the same sources from ConfigMaps (render/clabernetes.ts). */
+export function nodeBinds(node: string): { source: string; target: string }[] {
+  return ['frr.conf', 'daemons', 'vtysh.conf'].map((f) => ({ source: `nodes/${node}/${f}`, target: `/etc/frr/${f}` }));
+}
+
 export interface RenderOptions {
   /** Emit the per-node ECMP hash seed sysctl (needs kernel >= 6.11; Docker and the netns
    *  runtime refuse an unknown sysctl). writeArtifacts probes the running kernel. */
@@ -78,7 +84,7 @@ export function renderClab(lab: Lab, opts: RenderOptions = {}): string {
       // no management network: nothing of the lab on the host's bridges, routes or iptables
       'network-mode': 'none',
       sysctls: opts.hashSeed === false ? NODE_SYSCTLS : { ...NODE_SYSCTLS, 'net.ipv4.fib_multipath_hash_seed': hashSeed(n.name) },
-      binds: ['frr.conf', 'daemons', 'vtysh.conf'].map((f) => `nodes/${n.name}/${f}:/etc/frr/${f}`),
+      binds: nodeBinds(n.name).map((b) => `${b.source}:${b.target}`),
     };
     nodes[n.name] = node;
   }

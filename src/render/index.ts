@@ -36,6 +36,11 @@ export function kernelRenderOptions(): RenderOptions {
 export async function writeArtifacts(lab: Lab, dir: string, opts: RenderOptions = kernelRenderOptions()): Promise<string[]> {
   const files = renderLab(lab, opts);
   await rm(join(dir, 'nodes'), { recursive: true, force: true });
+  return writeFiles(dir, files);
+}
+
+/** Write rendered files (relative path -> text) into dir, removing nothing. Returns the paths written. */
+export async function writeFiles(dir: string, files: Map<string, string>): Promise<string[]> {
   const written: string[] = [];
   for (const [rel, text] of files) {
     const p = join(dir, rel);
