@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import type { RuntimeKind } from './runtime.js';
 import { NAME_RE } from '../clab/topology.js';
 import { BgplabError } from '../util/errors.js';
+import { listDir } from '../util/fs.js';
 
 export const STATE_ROOT = process.env['BGPLAB_STATE_DIR'] ?? '/run/bgplab';
 
@@ -117,14 +118,8 @@ export async function writeFaults<F>(lab: string, faults: readonly F[]): Promise
 }
 
 export async function listStates(): Promise<LabState[]> {
-  let names: string[];
-  try {
-    names = await readdir(STATE_ROOT);
-  } catch {
-    return [];
-  }
   const out: LabState[] = [];
-  for (const n of names.sort()) {
+  for (const n of (await listDir(STATE_ROOT)).sort()) {
     if (!NAME_RE.test(n)) continue;
     const s = await readState(n);
     if (s) out.push(s);

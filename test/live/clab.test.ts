@@ -95,7 +95,7 @@ describe.skipIf(!env.ok).each((deployers.length ? deployers : (['docker'] as Dep
       L.lab.sessions.filter((s) => s.node === 'spine1').map((s) => s.ifname).sort(),
     );
     await expect(L.runtime.vtysh(name, 'spine1', ['show no-such-thing'])).rejects.toMatchObject({ code: 'E_VTYSH' });
-    await expect(L.runtime.exec(name, 'nosuchnode', ['true'])).rejects.toMatchObject({ code: 'E_NODE_MISSING' });
+    await expect(L.runtime.exec(name, 'nosuchnode', ['true'])).rejects.toMatchObject({ code: 'E_NO_NODE' });
   });
 
   it('link down drops carrier on both ends and the session; link up restores it', async () => {

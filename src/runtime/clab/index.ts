@@ -463,7 +463,7 @@ export class ClabRuntime implements Runtime {
   async leftovers(lab: string): Promise<Leftovers> {
     assertLabName(lab);
     const containers = (await labContainers(lab).catch(() => [] as LabContainer[])).map((c) => c.name);
-    const items = containers.length ? [`${containers.length} containers (${containers.slice(0, 3).join(', ')}${containers.length > 3 ? ', ...' : ''})`] : [];
+    const items = containers.length ? [`${containers.length} containers`] : [];
     return { items, containers, stateDir: (await readState(lab)) !== undefined };
   }
 

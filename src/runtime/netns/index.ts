@@ -32,6 +32,7 @@ import { findTopologyFile, IFNAME_RE, loadTopology, type DeployPlan, type PlanNo
 import { vtyshError } from '../../frr/vtysh.js';
 import { BgplabError, isBgplabError } from '../../util/errors.js';
 import { allSettledOrThrow, chunk, mapLimit, sleep } from '../../util/pool.js';
+import { exists, listDir } from '../../util/fs.js';
 import { onPath, run } from '../../util/process.js';
 import {
   configErrors,
@@ -527,21 +528,9 @@ export class NetnsRuntime implements Runtime {
   /** Live daemons from the lab's pid files whose command line names this lab's directory. */
   private async labPidFiles(lab: string): Promise<number[]> {
     const base = labStateDir(lab);
-    let nodes: string[];
-    try {
-      nodes = await readdir(base);
-    } catch {
-      return [];
-    }
     const out: number[] = [];
-    for (const n of nodes) {
-      let files: string[];
-      try {
-        files = (await readdir(join(base, n))).filter((f) => f.endsWith('.pid'));
-      } catch {
-        continue;
-      }
-      for (const f of files) {
+    for (const n of await listDir(base)) {
+      for (const f of (await listDir(join(base, n))).filter((x) => x.endsWith('.pid'))) {
         const pid = await readPidFile(join(base, n, f));
         if (pid === undefined || !(await isAlive(pid))) continue;
         // guard against pid reuse: only a process started with this node's socket dir
@@ -733,22 +722,14 @@ export class NetnsRuntime implements Runtime {
     const pids = [...new Set([...(await pidsInNamespaces(inodes)), ...(await this.labPidFiles(lab))])];
     const mounts = [...(await mountsMatching(`${NETNS_DIR}/${prefix}`)), ...(await mountsMatching(labStateDir(lab)))];
     const items: string[] = [];
-    const few = (xs: readonly (string | number)[]) => `${xs.slice(0, 3).join(', ')}${xs.length > 3 ? ', ...' : ''}`;
-    if (namespaces.length) items.push(`${namespaces.length} namespaces (${few(namespaces)})`);
-    if (pids.length) items.push(`${pids.length} processes (${few(pids)})`);
-    if (mounts.length) items.push(`${mounts.length} mounts`);
+    if (namespaces.length) items.push(`${namespaces.length} namespaces`);
+    if (pids.length) items.push(`${pids.length} processes`);
+    // a namespace's mounts go with it: counted alone only when they outlived it
+    if (mounts.length && !namespaces.length) items.push(`${mounts.length} mounts`);
     return { items, namespaces, pids, mounts, stateDir: await exists(labStateDir(lab)) };
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** One `ip -batch -` process for many commands; stops at the first failure unless force. */
 async function ipBatch(lines: readonly string[], opts: { force?: boolean } = {}): Promise<void> {
