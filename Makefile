@@ -78,7 +78,7 @@ test-clab: setup build clab-setup
 
 # --- tests ------------------------------------------------------------------
 test: setup build clab-setup clabverter
-	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p tsconfig.test.json
 	CLABVERTER=$(CLABVERTER) npx vitest run
 	# the default lab on real containerlab, every check, then destroy
 	node dist/cli.js test --runtime clab

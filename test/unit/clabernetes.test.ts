@@ -117,10 +117,10 @@ describe('the validators refuse what the API server refuses (negative controls)'
     (kne8.spec['definition'] as Record<string, unknown>)['kne'] = 'x';
     expect(crdValidator('c9s.run').check(kne8).ok).toBe(false);
     const empty6 = await good('clabernetes.containerlab.dev');
-    empty6.spec['definition'] = {};
+    (empty6.spec as Record<string, unknown>)['definition'] = {};
     expect(crdValidator('clabernetes.containerlab.dev').check(empty6).ok).toBe(true);
     const empty8 = await good('c9s.run');
-    empty8.spec['definition'] = {};
+    (empty8.spec as Record<string, unknown>)['definition'] = {};
     expect(crdValidator('c9s.run').check(empty8).errors.join('\n')).toMatch(/required.*containerlab/);
   });
 
