@@ -3,10 +3,8 @@
 # Go module, for the parity test of `bgplab generate --target clabernetes`
 # (test/unit/clabernetes-clabverter.test.ts). Not installed system-wide: only the test runs it.
 #
-# Built like containerlab (images/install-containerlab.sh says why): the Go module proxy here
-# answers 403 to a module's version list (@v/list), which `go install pkg@version` reads, so a
-# throwaway main module requires the exact version and `go build`s the package; the dependency
-# versions are clabernetes' own go.mod's (MVS; v0.6.0 has no replace directives).
+# Built like containerlab, as a throwaway module (images/go-throwaway-module.sh says why);
+# the dependency versions are clabernetes' own go.mod's (MVS; v0.6.0 has no replace directives).
 #
 # Idempotent: does nothing when $OUT exists and reports that version. The Go module and build
 # caches make a rebuild fast (measured on this 2-CPU machine: cold ~3-4 min, warm seconds).
@@ -24,16 +22,11 @@ if [ -x "$OUT" ] && "$OUT" --version 2>/dev/null | grep -qF "$want"; then
   exit 0
 fi
 
-command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || {
-  echo "clabverter: Go is needed to build it (clabernetes $CLABVERTER_VERSION needs Go >= 1.25)" >&2; exit 1; }
-export PATH=$PATH:/usr/local/go/bin
-export CGO_ENABLED=0 GOFLAGS=-buildvcs=false
-
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=images/go-throwaway-module.sh
+. "$HERE/go-throwaway-module.sh"
 t0=$(date +%s)
-rm -rf "$BUILD_DIR" && mkdir -p "$BUILD_DIR" && cd "$BUILD_DIR"
-go mod init bgplab.local/clabverter-build >/dev/null 2>&1
-echo "clabverter: fetching $MODULE@$CLABVERTER_VERSION and its dependencies"
-go get "$MODULE/cmd/clabverter@$CLABVERTER_VERSION"
+go_throwaway_module clabverter "$MODULE/cmd/clabverter@$CLABVERTER_VERSION" "$BUILD_DIR"
 echo "clabverter: building (CGO_ENABLED=0)"
 go build -trimpath -o clabverter \
   -ldflags "-s -w -X $MODULE/constants.Version=$want" \

@@ -1,14 +1,7 @@
 #!/usr/bin/env bash
 # Build containerlab from its Go module and install it as /usr/local/bin/containerlab.
 #
-# Why not `go install github.com/srl-labs/containerlab@vX`: on these machines the Go module
-# proxy serves the version itself (.info/.mod/.zip) but answers 403 to the module's version
-# list (@v/list), and `go install pkg@version` reads that list to look for deprecations:
-#   go: github.com/srl-labs/containerlab@v0.79.0: loading deprecation for github.com/srl-labs/containerlab:
-#   module github.com/srl-labs/containerlab: reading https://proxy.golang.org/github.com/srl-labs/containerlab/@v/list: 403 Forbidden
-# A throwaway main module that requires the exact version and builds the package needs no
-# list, and gives the same dependency versions (containerlab's own go.mod, via MVS) since
-# v0.78+ has no replace directives.
+# Built as a throwaway module (images/go-throwaway-module.sh says why `go install` is not used).
 #
 # Patches: images/containerlab-*.patch are applied to the module source before building
 # (the binary then reports version "$CLAB_VERSION+bgplab"). Today one: containerlab fails
@@ -39,16 +32,10 @@ if [ "$have" = "$pver" ]; then
   exit 0
 fi
 
-command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || {
-  echo "containerlab: Go is needed to build it (containerlab $CLAB_VERSION needs Go >= 1.26)" >&2; exit 1; }
-export PATH=$PATH:/usr/local/go/bin
-export CGO_ENABLED=0 GOFLAGS=-buildvcs=false
-
+# shellcheck source=images/go-throwaway-module.sh
+. "$HERE/go-throwaway-module.sh"
 t0=$(date +%s)
-rm -rf "$BUILD_DIR" && mkdir -p "$BUILD_DIR" && cd "$BUILD_DIR"
-go mod init bgplab.local/containerlab-build >/dev/null 2>&1
-echo "containerlab: fetching github.com/srl-labs/containerlab@$CLAB_VERSION and its dependencies"
-go get "github.com/srl-labs/containerlab@$CLAB_VERSION"
+go_throwaway_module containerlab "github.com/srl-labs/containerlab@$CLAB_VERSION" "$BUILD_DIR"
 if [ ${#patches[@]} -gt 0 ]; then
   src=$(go list -m -f '{{.Dir}}' "github.com/srl-labs/containerlab")
   cp -r "$src" ./containerlab-src && chmod -R u+w ./containerlab-src
