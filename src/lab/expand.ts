@@ -66,6 +66,8 @@ export const MAX_LINKS = 100_000;
 export interface ExpandOptions {
   /** the spec lost fields to shape errors: skip the rules about absent things (no nodes, no links) */
   partial?: boolean;
+  /** nodes the spec lost to shape errors: links and checks naming them are skipped silently */
+  droppedNodes?: Set<string>;
 }
 
 export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = {}): ExpandResult {
@@ -148,8 +150,9 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
     for (const [side, ep] of [[0, l.a], [1, l.b]] as const) {
       const p = l.epPath[side];
       if (!drafts.has(ep.node)) {
-        push(p, `unknown node "${ep.node}" in link`, hints.of(ep.node));
         ok = false;
+        if (opts.droppedNodes?.has(ep.node)) continue;
+        push(p, `unknown node "${ep.node}" in link`, hints.of(ep.node));
         continue;
       }
       if (ep.ifname.length > IFNAME_MAX) {
@@ -297,7 +300,7 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
   }
 
   // ---- 9. checks --------------------------------------------------------------
-  const checks = resolveChecks(spec, byName, labLinks, push);
+  const checks = resolveChecks(spec, byName, labLinks, push, opts.droppedNodes ?? new Set());
 
   const keepalive = spec.timers?.keepalive ?? 3;
   const hold = spec.timers?.hold ?? 9;
@@ -530,6 +533,7 @@ function resolveChecks(
   byName: Map<string, LabNode>,
   links: LabLink[],
   push: (p: FieldPath, m: string, h?: string) => void,
+  dropped: Set<string>,
 ): Lab['checks'] {
   const traceroute: TracerouteExpectation[] = [];
   const failover: FailoverScenario[] = [];
@@ -540,8 +544,9 @@ function resolveChecks(
     let ok = true;
     for (const f of ['from', 'to'] as const) {
       if (!byName.has(t[f])) {
-        push([...p, f], `unknown node "${t[f]}"`, hints.of(t[f]));
         ok = false;
+        if (dropped.has(t[f])) continue;
+        push([...p, f], `unknown node "${t[f]}"`, hints.of(t[f]));
       }
     }
     (t.hops ?? []).forEach((h, j) => {
@@ -561,6 +566,7 @@ function resolveChecks(
     const p: FieldPath = ['checks', 'failover', i, 'target'];
     if (f.kind === 'node-down') {
       if (!byName.has(f.target)) {
+        if (dropped.has(f.target)) return;
         push(p, `unknown node "${f.target}"`, hints.of(f.target));
         return;
       }
@@ -568,6 +574,7 @@ function resolveChecks(
       const m = ENDPOINT_RE.exec(f.target);
       const hit = m && endpoints.has(`${m[1]}:${m[2]}`);
       if (!hit) {
+        if (m && dropped.has(m[1]!)) return;
         push(p, `"${f.target}" is not a link endpoint of this lab`, 'write "node:interface" of an existing link, e.g. "leaf1:eth1"');
         return;
       }

@@ -46,10 +46,16 @@ export function loadLabText(text: string, file: string): LoadResult {
   const removed = new PathSet();
   let current: unknown = data; // fresh plain data: parseYamlText copies every alias
   const remaps = new Map<string, number[]>();
+  // Node names whose spec lost a field: references to them are the loss's doing, not new
+  // mistakes. A fabric that lost a field it needs cannot be generated: then the shape
+  // problems are the answer (every node name would otherwise be "unknown").
+  const droppedNodes = new Set<string>();
+  let fabricBroken = false;
   for (let round = 0; round < 4; round++) {
     const parsed = labFileSchema.safeParse(current);
     if (parsed.success) {
-      const { lab, problems } = expandLab(parsed.data, resolve(file), { partial: shape.length > 0 });
+      if (fabricBroken) break;
+      const { lab, problems } = expandLab(parsed.data, resolve(file), { partial: shape.length > 0, droppedNodes });
       if (lab && shape.length === 0) return { lab, problems: [] };
       const later: LabProblem[] = [];
       for (const p of problems) {
@@ -59,8 +65,18 @@ export function loadLabText(text: string, file: string): LoadResult {
       return { problems: dedupe([...shape, ...later]).map(locate) };
     }
     const issues = parsed.error.issues.flatMap((i) => fromZod(i, current));
-    for (const p of issues) shape.push({ ...p, path: remapPath(p.path, remaps) });
-    const cut = issues.map((p) => p.path);
+    for (const { cut: _cut, extra: _extra, ...p } of issues) {
+      const q = { ...p, path: remapPath(p.path, remaps) };
+      // a field reported as missing (or its parent as wrong) after an earlier round dropped
+      // it is that round's doing: one mistake, one message
+      if (!removed.related(q.path)) shape.push(q);
+    }
+    const cut = issues.map((p) => p.cut ?? p.path);
+    for (const p of issues) {
+      const c = p.cut ?? p.path;
+      if (c[0] === 'nodes' && c.length >= 2) droppedNodes.add(String(c[1]));
+      if (c[0] === 'fabric' && !p.extra) fabricBroken = true;
+    }
     if (cut.some((c) => c.length === 0 || (c.length === 1 && c[0] === 'name'))) {
       // the document root or the lab name itself is wrong: substitute and go on
       if (cut.some((c) => c.length === 0)) break;
@@ -133,8 +149,8 @@ function removePaths(data: unknown, paths: FieldPath[], remaps: Map<string, numb
 
 /** Read, validate and expand a lab file; throws one BgplabError listing every problem. */
 export async function loadLab(file = DEFAULT_LAB): Promise<Lab> {
-  const bytes = await readLabBytes(file);
-  const decoded = decodeLabBytes(bytes);
+  const { bytes, size } = await readLabBytes(file);
+  const decoded = decodeLabBytes(bytes, size);
   if ('problem' in decoded) {
     const { line, col, message, hint } = decoded.problem;
     throw labProblemsError(file, [{ file, line, col, path: [], message, hint }]);
@@ -149,7 +165,7 @@ export async function loadLab(file = DEFAULT_LAB): Promise<Lab> {
  * regular file only: opened non-blocking so that a FIFO without a writer cannot hang, and
  * checked with fstat on the open descriptor (no window between check and read).
  */
-async function readLabBytes(file: string): Promise<Uint8Array> {
+async function readLabBytes(file: string): Promise<{ bytes: Uint8Array; size: number }> {
   const fail = (why: string, hint?: string, cause?: unknown) => new BgplabError('E_LAB_READ', `cannot read lab file ${file}: ${why}`, { hint, cause });
   let fh;
   try {
@@ -176,7 +192,7 @@ async function readLabBytes(file: string): Promise<Uint8Array> {
       n += bytesRead;
       if (n === buf.length) break;
     }
-    return buf.subarray(0, n);
+    return { bytes: buf.subarray(0, n), size: st.size };
   } catch (e) {
     if (e instanceof BgplabError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -242,12 +258,16 @@ export function formatProblem(p: LocatedProblem): string {
   return `${p.file}:${p.line}:${p.col}:${where} ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`;
 }
 
-function fromZod(issue: z.core.$ZodIssue, data: unknown): LabProblem[] {
+/** A shape problem, and what to drop from the document for the next round (default: its path). */
+type ShapeProblem = LabProblem & { cut?: FieldPath; /** an unknown key: dropping it loses nothing */ extra?: boolean };
+
+function fromZod(issue: z.core.$ZodIssue, data: unknown): ShapeProblem[] {
   const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((k) => ({
       path: [...path, k],
       atKey: true,
+      extra: true,
       message: `unknown key "${k}"`,
       hint: knownKeysHint(path, data),
     }));
@@ -255,7 +275,8 @@ function fromZod(issue: z.core.$ZodIssue, data: unknown): LabProblem[] {
   if (issue.code === 'invalid_union') {
     // a link given in neither form, a bfd value of the wrong type...: say what is expected
     const first = issue.errors.flat()[0];
-    if (first && first.code === 'invalid_format') return [{ path: [...path, ...first.path.filter((s): s is string | number => typeof s !== 'symbol')], message: first.message }];
+    // drop the whole union value (a link without one endpoint is no link either)
+    if (first && first.code === 'invalid_format') return [{ path: [...path, ...first.path.filter((s): s is string | number => typeof s !== 'symbol')], message: first.message, cut: path }];
     return [{ path, message: unionMessage(path) }];
   }
   if (issue.code === 'invalid_type' && valueAt(data, path) === undefined) {

@@ -32,8 +32,9 @@ export interface TextProblem {
 }
 
 /** Bytes -> text. UTF-8 (a UTF-8 byte order mark is dropped); anything else is a problem. */
-export function decodeLabBytes(bytes: Uint8Array): { text: string } | { problem: TextProblem & { line: number; col: number } } {
-  const r = decodeBytes(bytes);
+/** `size`: the file's size when only its first MAX_LAB_BYTES + 1 bytes were read. */
+export function decodeLabBytes(bytes: Uint8Array, size = bytes.length): { text: string } | { problem: TextProblem & { line: number; col: number } } {
+  const r = decodeBytes(bytes, size);
   if ('text' in r) return r;
   return { problem: { ...r.problem, ...textPosition(r.prefix ?? '', r.problem.offset) } };
 }
@@ -51,12 +52,12 @@ export function textPosition(text: string, offset: number): { line: number; col:
   return { line, col };
 }
 
-function decodeBytes(bytes: Uint8Array): { text: string } | { problem: TextProblem; prefix?: string } {
+function decodeBytes(bytes: Uint8Array, size: number): { text: string } | { problem: TextProblem; prefix?: string } {
   if (bytes.length > MAX_LAB_BYTES) {
     return {
       problem: {
         offset: 0,
-        message: `the lab file is ${mib(bytes.length)}, over the ${mib(MAX_LAB_BYTES)} a lab file may have`,
+        message: `the lab file has ${size > bytes.length ? size : 'over ' + MAX_LAB_BYTES} bytes (${mib(Math.max(size, bytes.length))}), over the ${mib(MAX_LAB_BYTES)} a lab file may have`,
         hint: 'describe large fabrics with `fabric:` (spines, leaves, servers) instead of listing every node',
       },
     };
@@ -84,7 +85,7 @@ function decodeBytes(bytes: Uint8Array): { text: string } | { problem: TextProbl
 }
 
 function mib(n: number): string {
-  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(n % (1 << 20) ? 2 : 0)} MiB` : `${Math.ceil(n / 1024)} KiB`;
 }
 
 /** Index of the first byte that is not part of a well-formed UTF-8 sequence, or -1. */

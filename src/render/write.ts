@@ -68,12 +68,20 @@ export async function writeFilesAtomically(dir: string, files: Map<string, strin
       return rels.map((r) => join(target, r));
     }
     const before = await readManifest(target);
+    // every destination checked before the first rename: a conflict changes nothing
+    const dirs = new Set<string>();
     for (const rel of [...rels, MANIFEST]) {
-      const to = join(target, rel);
-      const st = await lstatOrUndefined(to);
+      const st = await lstatOrUndefined(join(target, rel));
       if (st?.isDirectory()) throw err(dir, `${rel} is a directory there, where bgplab writes a file`, `move ${join(dir, rel)} away`);
+      for (let d = dirname(rel); d !== '.' && !dirs.has(d); d = dirname(d)) {
+        dirs.add(d);
+        const ds = await lstatOrUndefined(join(target, d));
+        if (ds && !ds.isDirectory()) throw err(dir, `${d} is a file there, where bgplab needs a directory`, `move ${join(dir, d)} away`);
+      }
+    }
+    for (const rel of [...rels, MANIFEST]) {
       await mkdirIn(target, dirname(rel));
-      await rename(join(tmp, rel), to);
+      await rename(join(tmp, rel), join(target, rel));
     }
     // files of the previous write that this one does not have: regular files only
     const now = new Set(rels);
