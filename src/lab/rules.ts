@@ -12,6 +12,8 @@ export type Push = (path: FieldPath, message: string, hint?: string) => void;
 export const ASN_MAX = 4294967294;
 /** AS_TRANS (RFC 6793): the 2-byte stand-in for a 4-byte ASN, never a real AS. */
 export const AS_TRANS = 23456;
+/** The last 2-byte ASN, reserved (RFC 7300): bgpd -C says "Reserved AS used" and creates no instance. */
+export const AS_RESERVED_2BYTE = 65535;
 
 /**
  * A role's ASN plan counts up from its first ASN (one per node): say once when the count
@@ -22,7 +24,7 @@ export function ruleAsnPlan(nodes: LabNode[], planPath: (n: LabNode) => FieldPat
   const bad = new Set<string>();
   const reported = new Set<string>();
   for (const n of nodes) {
-    const why = n.asn > ASN_MAX ? 'over' : n.asn === AS_TRANS ? 'trans' : n.asn < 1 ? 'zero' : undefined;
+    const why = n.asn > ASN_MAX ? 'over' : n.asn === AS_TRANS ? 'trans' : n.asn === AS_RESERVED_2BYTE ? 'reserved' : n.asn < 1 ? 'zero' : undefined;
     if (!why) continue;
     bad.add(n.name);
     const p = planPath(n);
@@ -34,6 +36,8 @@ export function ruleAsnPlan(nodes: LabNode[], planPath: (n: LabNode) => FieldPat
       push(p, `the ${n.role} ASN plan runs past ${ASN_MAX}, the largest ASN: ${n.name} would get ${n.asn}`, `start the ${n.role} ASNs at ${ASN_MAX - count + 1} or lower (${count} ${n.role} nodes count up from it), e.g. 4200000001`);
     } else if (why === 'trans') {
       push(p, `the ${n.role} ASN plan reaches ${AS_TRANS} (AS_TRANS, RFC 6793, not a usable ASN): ${n.name} would get it`, `start the ${n.role} ASNs above ${AS_TRANS}, e.g. 65101`);
+    } else if (why === 'reserved') {
+      push(p, `the ${n.role} ASN plan reaches ${AS_RESERVED_2BYTE} (reserved, RFC 7300: bgpd refuses it): ${n.name} would get it`, `start the ${n.role} ASNs so that ${count} of them stay below ${AS_RESERVED_2BYTE} (at most ${AS_RESERVED_2BYTE - count}), or use 4-byte ASNs such as 4200000001`);
     } else push(p, `ASN ${n.asn} of ${n.name} is not a valid AS number`, 'use 1-4294967294');
   }
   return bad;

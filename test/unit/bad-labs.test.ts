@@ -23,6 +23,7 @@ const EXPECTED: [string, string][] = [
   ["announce-multicast.yml", "4:24: nodes.server1.announce[0]: announced prefix 239.1.1.0/24 is not usable unicast space: it overlaps multicast (224.0.0.0/4) (hint: announce global or private unicast prefixes)"],
   ["asn-plan-as-trans.yml", "4:9: asn.leaf: the leaf ASN plan reaches 23456 (AS_TRANS, RFC 6793, not a usable ASN): leaf3 would get it (hint: start the leaf ASNs above 23456, e.g. 65101)"],
   ["asn-plan-overflow.yml", "4:9: asn.leaf: the leaf ASN plan runs past 4294967294, the largest ASN: leaf3 would get 4294967295 (hint: start the leaf ASNs at 4294967291 or lower (4 leaf nodes count up from it), e.g. 4200000001)"],
+  ["asn-plan-reserved-65535.yml", "4:9: asn.leaf: the leaf ASN plan reaches 65535 (reserved, RFC 7300: bgpd refuses it): leaf2 would get it (hint: start the leaf ASNs so that 2 of them stay below 65535 (at most 65533), or use 4-byte ASNs such as 4200000001)"],
   ["asn-spine-plan-overflow.yml", "4:10: asn.spine: the spine ASN plan runs past 4294967294, the largest ASN: spine3 would get 4294967295 (hint: start the spine ASNs at 4294967292 or lower (3 spine nodes count up from it), e.g. 4200000001)"],
   ["bad-endpoint-no-followons.yml", "6:6: links[0][0]: expected \"node:interface\", e.g. \"leaf1:eth5\""],
   ["bad-role-no-followons.yml", "3:13: nodes.a.role: Invalid option: expected one of \"super-spine\"|\"spine\"|\"leaf\"|\"server\"|\"border\"|\"router\""],
