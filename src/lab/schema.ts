@@ -21,6 +21,8 @@ const asn = z
   .min(1)
   .max(4294967294)
   .refine((v) => v !== 23456, { message: 'ASN 23456 is AS_TRANS (RFC 6793) and cannot be used' })
+  // bgpd refuses `router bgp 65535` ("Reserved AS used", RFC 7300), measured with bgpd -C
+  .refine((v) => v !== 65535, { message: 'ASN 65535 is reserved (RFC 7300): bgpd refuses it' })
   .describe('an AS number, 2-byte or 4-byte (private ranges 64512-65534 and 4200000000-4294967294 recommended)');
 
 const prefix = z

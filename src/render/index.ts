@@ -2,12 +2,12 @@
  * Plan vs apply: renderLab is pure (model -> Map<relativePath, text>); writeArtifacts is
  * the one place that writes them.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Lab } from '../lab/model.js';
 import { existsSync } from 'node:fs';
 import { renderClab, type RenderOptions } from './clab.js';
 import { nodeViews, renderDaemons, renderFrrConf, renderVtyshConf } from './frr.js';
+import { writeFilesAtomically } from './write.js';
 
 export const MODEL_FILE = 'bgplab.json';
 
@@ -27,28 +27,22 @@ export function renderLab(lab: Lab, opts: RenderOptions = {}): Map<string, strin
   return out;
 }
 
-/** Write the rendered files into dir (replacing its nodes/ tree). Returns the paths written. */
 /** What the running kernel supports, for the topology's sysctls. */
 export function kernelRenderOptions(): RenderOptions {
   return { hashSeed: existsSync('/proc/sys/net/ipv4/fib_multipath_hash_seed') };
 }
 
+/**
+ * Write the rendered files into dir, all or nothing, removing only files an earlier write
+ * listed in its manifest (see write.ts). Returns the paths written.
+ */
 export async function writeArtifacts(lab: Lab, dir: string, opts: RenderOptions = kernelRenderOptions()): Promise<string[]> {
-  const files = renderLab(lab, opts);
-  await rm(join(dir, 'nodes'), { recursive: true, force: true });
-  return writeFiles(dir, files);
+  return writeFilesAtomically(dir, renderLab(lab, opts));
 }
 
-/** Write rendered files (relative path -> text) into dir, removing nothing. Returns the paths written. */
-export async function writeFiles(dir: string, files: Map<string, string>): Promise<string[]> {
-  const written: string[] = [];
-  for (const [rel, text] of files) {
-    const p = join(dir, rel);
-    await mkdir(dirname(p), { recursive: true });
-    await writeFile(p, text);
-    written.push(p);
-  }
-  return written;
+/** Write other rendered files (relative path -> text) beside the artifacts, removing nothing; same safety. */
+export function writeFiles(dir: string, files: Map<string, string>): Promise<string[]> {
+  return writeFilesAtomically(dir, files, { add: true });
 }
 
 export function defaultOutDir(lab: Pick<Lab, 'name'>): string {

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   E_LAB_NAME: 'a lab name is not valid',
   E_TOPOLOGY: 'a containerlab topology cannot be read or has problems',
   E_ARTIFACTS: 'the generated artifacts (topology, bgplab.json, FRR files) are missing or unreadable',
+  E_OUT_DIR: 'the output directory cannot be written (not a directory, a kernel file system, a conflict)',
   E_NO_MODEL: "the lab's model (bgplab.json) cannot be found",
   E_FAILOVER_TARGET: 'a failover scenario or fault names no existing link or node',
   // the machine

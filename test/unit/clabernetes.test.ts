@@ -187,7 +187,7 @@ describe('bgplab generate --target clabernetes', () => {
       const out = mkdtempSync(join(tmpdir(), 'bgplab-c9s-'));
       const r = await cli(['generate', 'labs/clos.yml', '--target', 'clabernetes', ...args, '-o', out]);
       expect(r.exitCode, String(r.all)).toBe(0);
-      expect(readdirSync(out)).toEqual(['clos.clabernetes.yaml']);
+      expect(readdirSync(out).sort()).toEqual(['.bgplab-written', 'clos.clabernetes.yaml']); // the writer's manifest (src/render/write.ts)
       const objs = applied(readFileSync(join(out, 'clos.clabernetes.yaml'), 'utf8'));
       const topo = objs.find((o) => o.kind === 'Topology')!;
       expect(crdValidator(api).check(topo).errors).toEqual([]);

@@ -1,5 +1,5 @@
 /** The CLI's contract: user errors are listed with file:line:col and a non-zero exit, never a stack. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -33,7 +33,7 @@ describe('bgplab validate / generate', () => {
     const out = mkdtempSync(join(tmpdir(), 'bgplab-gen-'));
     const r = await cli(['generate', 'labs/minimal.yml', '-o', out]);
     expect(r.exitCode, String(r.all)).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['bgplab.json', 'minimal.clab.yml', 'nodes']);
+    expect(readdirSync(out).sort()).toEqual(['.bgplab-written', 'bgplab.json', 'minimal.clab.yml', 'nodes']);
     expect(readdirSync(join(out, 'nodes')).sort()).toEqual(['leaf1', 'leaf2', 'server1', 'spine1']);
     expect(readFileSync(join(out, 'nodes/server1/frr.conf'), 'utf8')).toMatch(/^frr defaults datacenter/);
     expect(String(r.all)).toMatch(/^\s+\S*minimal\.clab\.yml$/m);
@@ -45,6 +45,25 @@ describe('bgplab validate / generate', () => {
     expect(r.exitCode).toBe(1);
     expect(readdirSync(out)).toEqual([]);
   });
+
+  it('generate -o on /proc is refused at once, without a stack', async () => {
+    const r = await cli(['generate', 'labs/minimal.yml', '-o', '/proc/self/bgplab-out']);
+    expect(r.exitCode).toBe(1);
+    expect(String(r.all)).toMatch(/^error cannot write the output directory \/proc\/self\/bgplab-out: \/proc\/self is on proc/m);
+    expect(String(r.all)).not.toMatch(/^\s+at .*\.js:\d+/m);
+  }, 10_000);
+
+  it('a 5 MB lab file is answered in seconds (before: no answer in 15 minutes)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bgplab-big-'));
+    const f = join(dir, 'big.yml');
+    writeFileSync(f, 'name: t\nnodes:\n' + Array.from({ length: 160_000 }, (_, i) => `  n${i}: {role: leaf, asn: 65001}\n`).join(''));
+    const t0 = Date.now();
+    const r = await cli(['validate', f]);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(r.exitCode).toBe(1);
+    expect(String(r.all)).toMatch(/big\.yml:1:1: the lab file has \d+ bytes \(\d\.\d\d MiB\), over the 1 MiB/);
+    rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
 
   it('an unknown command is rejected with usage help', async () => {
     const r = await cli(['frobnicate']);
