@@ -32,6 +32,7 @@ import {
 } from './failover-plan.js';
 import { lostPackets, maxOutageMs, nowUs, startProbe, type FlowOutages, type ProbeEnd, type ProbeResult } from './probe.js';
 import { AddressBook, pathKey, traceFlowSettled, type FlowPath } from './trace.js';
+import { notHealthy, unhealthy } from './preconditions.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
 
 // ---------------------------------------------------------------------------
@@ -187,12 +188,14 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
   const t0 = Date.now();
   const { lab, runtime } = ctx;
   const log = (m: string) => ctx.log?.(`failover ${s.name}: ${m}`);
+  const subject = { nodes: s.target.split(':')[0] ? [s.target.split(':')[0]!] : [] };
   const result = (status: CheckResult['status'], message: string, measured?: CheckResult['measured']): CheckResult => ({
     check: 'failover',
     name: s.name,
     status,
     message,
     measured,
+    subject,
     durationMs: Date.now() - t0,
   });
 
@@ -399,6 +402,10 @@ export async function runFailover(ctx: CheckContext, opts: Partial<FailoverOptio
   const o = { ...DEFAULT_FAILOVER_OPTIONS, ...opts };
   const pred = predictFabric(ctx.lab);
   const list = scenarios ?? (ctx.lab.checks.failover.length ? ctx.lab.checks.failover : defaultScenarios(ctx.lab, pred));
+  // precondition: a failure is measured on a healthy fabric; on a broken one every
+  // scenario would wait out its timeouts and report the old fault as its own
+  const failing = await unhealthy(ctx, pred);
+  if (failing.length) return list.map((s) => ({ check: 'failover', name: s.name, status: 'skip' as const, message: notHealthy(failing, 'the failure'), durationMs: 0 }));
   const out: CheckResult[] = [];
   for (const s of list) {
     if (ctx.signal?.aborted) break;

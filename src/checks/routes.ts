@@ -8,7 +8,8 @@
 import { byIf, frrNextHops, kernelNextHops, parseRib, type FrrRib, type KernelRoute } from '../frr/routes.js';
 import { familiesOf, predictFabric, type Family, type PredictedRoute } from '../lab/paths.js';
 import { BgplabError, errorText } from '../util/errors.js';
-import { mapLimit, sleep } from '../util/pool.js';
+import { mapLimit } from '../util/pool.js';
+import { settled } from './settle.js';
 import { vtyshJson } from './sessions.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
 
@@ -71,7 +72,7 @@ export async function evaluateRoutes(ctx: CheckContext, opts: { nodes?: string[]
       try {
         [rib, kernel] = await Promise.all([readFrrRib(ctx, node, family), readKernelRoutes(ctx, node, family)]);
       } catch (e) {
-        rows.push({ check: 'routes', name: `${node} (${family})`, status: 'fail', message: `${node}: cannot read routes: ${errorText(e)}`, durationMs: Date.now() - t0 });
+        rows.push({ check: 'routes', name: `${node} (${family})`, status: 'fail', message: `${node}: cannot read routes: ${errorText(e)}`, subject: { nodes: [node] }, durationMs: Date.now() - t0 });
         continue;
       }
       for (const r of routes) {
@@ -90,6 +91,7 @@ export async function evaluateRoutes(ctx: CheckContext, opts: { nodes?: string[]
           status: problem ? 'fail' : 'pass',
           message: problem ?? (r.nextHops.length ? `${r.nextHops.length} next hop${r.nextHops.length > 1 ? 's' : ''} via ${r.nextHops.map((h) => `${h.ifname} (${h.node})`).join(', ')}` : 'no route, as predicted (AS-path loop detection)'),
           measured,
+          subject: { nodes: [node, ...r.origin.split(',').filter((o) => o !== node)], prefix: r.prefix },
           durationMs: 0,
         });
       }
@@ -106,14 +108,8 @@ export function makeRoutesCheck(opts: { settleMs?: number } = {}): Check {
     id: 'routes',
     description: 'each route to each loopback has the predicted ECMP next hops, in FRR and in the kernel FIB',
     async run(ctx) {
-      const t0 = Date.now();
-      let results = await evaluateRoutes(ctx);
-      // converging (just up, just restored): re-read for a short while before judging
-      while (results.some((r) => r.status === 'fail') && Date.now() - t0 < (opts.settleMs ?? 10_000)) {
-        await sleep(1000, ctx.signal);
-        results = await evaluateRoutes(ctx);
-      }
-      return results;
+      // converging (just up, just restored): re-read while the failures change (settle.ts)
+      return settled(() => evaluateRoutes(ctx), { maxMs: opts.settleMs, signal: ctx.signal });
     },
   };
 }

@@ -9,7 +9,8 @@ import type { Lab } from '../lab/model.js';
 import { familiesOf, predictFabric, type Family, type FabricPrediction } from '../lab/paths.js';
 import { showJson } from '../observe/sessions.js';
 import { errorText } from '../util/errors.js';
-import { mapLimit, pollUntil, sleep } from '../util/pool.js';
+import { mapLimit, pollUntil } from '../util/pool.js';
+import { settled } from './settle.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
 
 /** `show bgp summary json`, as much of it as bgplab reads (frr/bgp.ts reads it). */
@@ -85,12 +86,13 @@ export async function evaluateSessions(ctx: CheckContext, prediction = predictFa
     for (const s of ctx.lab.sessions) {
       const name = `${s.node}:${s.ifname} → ${s.peer}${family === 'ipv6' ? ' (ipv6)' : ''}`;
       const sum = summaries.get(s.node);
+      const subject = { nodes: [s.node, s.peer], link: `${s.node}:${s.ifname}--${s.peer}:${s.peerIfname}` };
       if (!sum || sum instanceof Error) {
-        results.push({ check: 'sessions', name, status: 'fail', message: `${s.node}: cannot read BGP state: ${sum ? errorText(sum) : 'no answer'}`, durationMs: 0 });
+        results.push({ check: 'sessions', name, status: 'fail', message: `${s.node}: cannot read BGP state: ${sum ? errorText(sum) : 'no answer'}`, subject, durationMs: 0 });
         continue;
       }
       const v = judgeSession(ctx.lab, prediction, s, sum, family);
-      const r: CheckResult = { check: 'sessions', name, status: v.ok ? 'pass' : 'fail', message: v.message, measured: v.measured, durationMs: 0 };
+      const r: CheckResult = { check: 'sessions', name, status: v.ok ? 'pass' : 'fail', message: v.message, measured: v.measured, subject, durationMs: 0 };
       refs.set(r, { node: s.node, ifname: s.ifname, family, prefixMismatch: !!v.prefixMismatch });
       results.push(r);
     }
@@ -133,24 +135,14 @@ export async function waitForSessions(ctx: CheckContext, timeoutMs: number, opts
   return { ok: r.ok, elapsedMs: r.elapsedMs, failing: r.value };
 }
 
-/** How long the sessions check lets a freshly changed lab settle before it judges. */
-export const SETTLE_MS = 10_000;
-
 export function makeSessionsCheck(opts: { settleMs?: number } = {}): Check {
   return {
     id: 'sessions',
     description: 'every expected BGP session is Established with the right neighbor, ASN and prefix count',
     async run(ctx) {
       const prediction = predictFabric(ctx.lab);
-      const settleMs = opts.settleMs ?? SETTLE_MS;
-      const t0 = Date.now();
-      let results = await evaluateSessions(ctx, prediction);
-      // a lab that just came up or was just restored may still be converging: re-read until
-      // it passes or the settle time is over, then report the last reading
-      while (results.some((r) => r.status === 'fail') && Date.now() - t0 < settleMs) {
-        await sleep(1000, ctx.signal);
-        results = await evaluateSessions(ctx, prediction);
-      }
+      // a lab that just came up or was just restored may still be converging (settle.ts)
+      const results = await settled(() => evaluateSessions(ctx, prediction), { maxMs: opts.settleMs, signal: ctx.signal });
       await explainPrefixMismatches(ctx, prediction, results);
       await explainDownSessions(ctx, results);
       return results;

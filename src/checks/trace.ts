@@ -102,13 +102,22 @@ export async function traceFlow(ctx: CheckContext, book: AddressBook, f: FlowSpe
   return { sport: f.sport, hops, reached, incomplete, path, complete: reached && !incomplete };
 }
 
+/** Silent hops at the end of a trace: 3 or more is a black hole, not a dropped reply. */
+export function trailingSilence(t: Pick<FlowTrace, 'hops'>): number {
+  let n = 0;
+  for (let i = t.hops.length - 1; i >= 0 && t.hops[i]!.address === null; i--) n++;
+  return n;
+}
+
 /**
  * A flow traced until complete, at most `attempts` times: a silent hop is usually an ICMP
- * error dropped by a rate limit, and asking again (after a short pause) answers it.
+ * error dropped by a rate limit, and asking again (after a short pause) answers it. A
+ * trace that ends in 3 or more silent hops is a black hole: asking again would only wait
+ * ~1 s per hop once more, so it is not retried.
  */
 export async function traceFlowSettled(ctx: CheckContext, book: AddressBook, f: FlowSpec, attempts = 3, pauseMs = 0): Promise<FlowTrace> {
   let t = await traceFlow(ctx, book, f);
-  for (let i = 1; i < attempts && !t.complete; i++) {
+  for (let i = 1; i < attempts && !t.complete && trailingSilence(t) < 3; i++) {
     if (pauseMs) await sleep(pauseMs * i, ctx.signal);
     t = await traceFlow(ctx, book, f);
   }

@@ -12,6 +12,7 @@ import type { Lab, TracerouteExpectation } from '../lab/model.js';
 import { hopsMatch, predictFabric, roleSequence, type FabricPrediction } from '../lab/paths.js';
 import { errorText, isBgplabError } from '../util/errors.js';
 import { mapLimit } from '../util/pool.js';
+import { routeBlockers } from './preconditions.js';
 import { AddressBook, pathKey, traceFlowSettled, type FlowTrace } from './trace.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
 
@@ -25,7 +26,10 @@ export const PARALLEL_FLOWS = 8;
 export interface Enumeration {
   from: string;
   to: string;
+  /** flows traced */
   flows: number;
+  /** flows planned, when fewer were traced: the first batch was all broken, or 16 flows were */
+  planned?: number;
   predicted: string[][];
   /** the prediction depends on BGP tie-breaks somewhere: only "no unexpected path" is strict */
   ambiguous: boolean;
@@ -59,20 +63,30 @@ export async function enumeratePaths(
   const base = opts.sportBase ?? SPORT_BASE;
   const sports = Array.from({ length: flows }, (_, i) => base + i);
   const src = ctx.lab.nodes.find((n) => n.name === from)!.loopback;
-  const traces = await mapLimit(sports, PARALLEL_FLOWS, (sport) => traceFlowSettled(ctx, book, { from, src, dst: dst.loopback, sport, maxTtl }));
   const seen = new Map<string, { path: string[]; sports: number[] }>();
   const broken: FlowTrace[] = [];
-  for (const t of traces) {
-    if (t.incomplete || !t.reached) {
-      broken.push(t);
-      continue;
+  let traced = 0;
+  // a batch at a time: when the first batch is all broken, the pair is broken (a black
+  // hole costs ~1 s per silent hop and flow: 72 flows took 145 s on a blackholed route),
+  // and more flows would only repeat it
+  for (let i = 0; i < sports.length; i += PARALLEL_FLOWS) {
+    const batch = sports.slice(i, i + PARALLEL_FLOWS);
+    const traces = await mapLimit(batch, PARALLEL_FLOWS, (sport) => traceFlowSettled(ctx, book, { from, src, dst: dst.loopback, sport, maxTtl }));
+    traced += batch.length;
+    for (const t of traces) {
+      if (!t.complete) {
+        broken.push(t);
+        continue;
+      }
+      const k = pathKey(t.path);
+      const e = seen.get(k) ?? { path: t.path, sports: [] };
+      e.sports.push(t.sport);
+      seen.set(k, e);
     }
-    const k = pathKey(t.path);
-    const e = seen.get(k) ?? { path: t.path, sports: [] };
-    e.sports.push(t.sport);
-    seen.set(k, e);
+    // enough broken flows to name the break: the rest would cost ~1 s per silent hop each
+    if ((seen.size === 0 && broken.length === traced) || broken.length >= 2 * PARALLEL_FLOWS) break;
   }
-  return { from, to, flows, predicted, ambiguous, seen, broken, durationMs: Date.now() - t0 };
+  return { from, to, flows: traced, ...(traced < flows ? { planned: flows } : {}), predicted, ambiguous, seen, broken, durationMs: Date.now() - t0 };
 }
 
 /** The first link of a path that no observed path crosses (where the missing path breaks off). */
@@ -130,7 +144,9 @@ export function judgeEnumeration(lab: Lab, e: Enumeration, hops?: readonly strin
       problems.push(`path ${k} does not match the expected hops ${e.from} → ${hops.join(' → ')}`);
     }
   }
-  if (!e.ambiguous) {
+  if (e.planned !== undefined) {
+    problems.push(`${e.broken.length} of the first ${e.flows} flows (of ${e.planned} planned) are broken, so the path set cannot be enumerated`);
+  } else if (!e.ambiguous) {
     for (const p of e.predicted) {
       if (e.seen.has(pathKey(p))) continue;
       const link = firstUnusedLink(lab, p, seenPaths.map((s) => s.path));
@@ -177,9 +193,16 @@ export const tracerouteCheck: Check = {
     }
     const book = new AddressBook(ctx);
     const results: CheckResult[] = [];
+    const blocker = await routeBlockers(ctx, prediction);
     for (const x of expectations) {
       const t0 = Date.now();
       const name = `${x.from} → ${x.to}`;
+      const blocking = blocker(x.from, x.to);
+      if (blocking) {
+        const nodes = [...new Set([x.from, ...prediction.paths(x.from, x.to).flat(), x.to])];
+        results.push({ check: 'traceroute', name, status: 'skip', message: `not judged: the route ${blocking.name} on its paths is wrong (see routes)`, subject: { nodes }, durationMs: 0 });
+        continue;
+      }
       try {
         ctx.log?.(`traceroute ${name}`);
         const e = await enumeratePaths(ctx, x.from, x.to, { flows: x.flows, prediction, book });
@@ -188,7 +211,9 @@ export const tracerouteCheck: Check = {
           problems.push('hint: every node on these paths uses the shared default ECMP hash seed, so hops hash alike (polarization); set net.ipv4.fib_multipath_hash_seed per node');
         }
         const hopsText = x.hops ? `; hops ${x.from} → ${x.hops.join(' → ')}` : '';
+        const onPaths = [...new Set([x.from, ...e.predicted.flat(), ...[...e.seen.values()].flatMap((p) => p.path), x.to])];
         results.push({
+          subject: { nodes: onPaths },
           check: 'traceroute',
           name,
           status: problems.length ? 'fail' : 'pass',
@@ -200,7 +225,7 @@ export const tracerouteCheck: Check = {
         });
       } catch (err) {
         if (isBgplabError(err, 'E_INTERRUPTED')) throw err;
-        results.push({ check: 'traceroute', name, status: 'fail', message: `${name}: ${errorText(err)}`, durationMs: Date.now() - t0 });
+        results.push({ check: 'traceroute', name, status: 'fail', message: `${name}: ${errorText(err)}`, subject: { nodes: [x.from, x.to] }, durationMs: Date.now() - t0 });
       }
     }
     return results;

@@ -16,6 +16,7 @@ import { SWITCH_ROLES, type Lab, type LabNode } from '../lab/model.js';
 import { familiesOf, predictFabric, type FabricPrediction } from '../lab/paths.js';
 import { errorText, isBgplabError } from '../util/errors.js';
 import { mapLimit, sleep } from '../util/pool.js';
+import { notHealthy, routeBlockers, unhealthy } from './preconditions.js';
 import { readFrrRib } from './routes.js';
 import { vtyshJson, waitForSessions } from './sessions.js';
 import { AddressBook, pathKey } from './trace.js';
@@ -37,6 +38,7 @@ async function controlPlane(ctx: CheckContext): Promise<CheckResult[]> {
   return mapLimit(switches, 4, async (sw): Promise<CheckResult> => {
     const t0 = Date.now();
     const name = `control plane: ${sw.name}`;
+    const subject = { nodes: [sw.name] };
     try {
       const violations: string[] = [];
       const offenders = new Set<string>();
@@ -62,12 +64,13 @@ async function controlPlane(ctx: CheckContext): Promise<CheckResult[]> {
           status: 'fail',
           message: `${sw.name} has ${violations.length} BGP path(s) through server(s) ${[...offenders].join(', ')}: ${violations.slice(0, 3).join('; ')}${violations.length > 3 ? '; …' : ''}`,
           measured,
+          subject: { nodes: [...offenders, sw.name] },
           durationMs: Date.now() - t0,
         };
       }
-      return { check: 'transit', name, status: 'pass', message: `${paths} BGP paths, no server ASN except as origin`, measured, durationMs: Date.now() - t0 };
+      return { check: 'transit', name, status: 'pass', message: `${paths} BGP paths, no server ASN except as origin`, measured, subject, durationMs: Date.now() - t0 };
     } catch (e) {
-      return { check: 'transit', name, status: 'fail', message: `${sw.name}: cannot read the BGP table: ${errorText(e)}`, durationMs: Date.now() - t0 };
+      return { check: 'transit', name, status: 'fail', message: `${sw.name}: cannot read the BGP table: ${errorText(e)}`, subject, durationMs: Date.now() - t0 };
     }
   });
 }
@@ -93,15 +96,25 @@ async function dataPlane(ctx: CheckContext, prediction: FabricPrediction): Promi
   const book = new AddressBook(ctx);
   const results: CheckResult[] = [];
   let base = 42000;
+  // precondition per pair: traffic can only show a server in transit where the routes
+  // along its predicted paths are right; a wrong route there is the routes check's to report
+  const blocker = await routeBlockers(ctx, prediction);
   for (const { from, to } of transitProbePairs(ctx.lab, prediction)) {
     const t0 = Date.now();
     const name = `data plane: ${from} → ${to}`;
+    const onPaths = [...new Set(prediction.paths(from, to).flat())];
+    const blocking = blocker(from, to);
+    if (blocking) {
+      results.push({ check: 'transit', name, status: 'skip', message: `not judged: the route ${blocking.name} on its paths is wrong (see routes)`, subject: { nodes: onPaths }, durationMs: 0 });
+      continue;
+    }
     try {
       const e = await enumeratePaths(ctx, from, to, { flows: 16, prediction, book, sportBase: (base += 16) });
       const bad = [...e.seen.values()]
         .map((s) => ({ s, servers: s.path.slice(1, -1).filter((n) => ctx.lab.nodes.find((x) => x.name === n)?.role === 'server') }))
         .filter((x) => x.servers.length);
       const measured = { flows: e.flows, pathsSeen: e.seen.size, paths: [...e.seen.values()].map((s) => pathKey(s.path)) };
+      const subject = { nodes: onPaths };
       if (bad.length) {
         results.push({
           check: 'transit',
@@ -109,16 +122,17 @@ async function dataPlane(ctx: CheckContext, prediction: FabricPrediction): Promi
           status: 'fail',
           message: `server ${[...new Set(bad.flatMap((b) => b.servers))].join(', ')} is transit: ${bad.slice(0, 3).map((b) => `${pathKey(b.s.path)} (sport ${b.s.sports[0]})`).join('; ')}`,
           measured,
+          subject,
           durationMs: Date.now() - t0,
         });
       } else if (e.seen.size === 0) {
-        results.push({ check: 'transit', name, status: 'fail', message: `${from} → ${to}: no flow completed (${e.broken.length} broken), cannot tell`, measured, durationMs: Date.now() - t0 });
+        results.push({ check: 'transit', name, status: 'fail', message: `${from} → ${to}: no flow completed (${e.broken.length} broken), cannot tell`, measured, subject, durationMs: Date.now() - t0 });
       } else {
-        results.push({ check: 'transit', name, status: 'pass', message: `${e.seen.size} path(s) over ${e.flows} flows, no server in between`, measured, durationMs: Date.now() - t0 });
+        results.push({ check: 'transit', name, status: 'pass', message: `${e.seen.size} path(s) over ${e.flows} flows, no server in between`, measured, subject, durationMs: Date.now() - t0 });
       }
     } catch (err) {
       if (isBgplabError(err, 'E_INTERRUPTED')) throw err;
-      results.push({ check: 'transit', name, status: 'fail', message: `${name}: ${errorText(err)}`, durationMs: Date.now() - t0 });
+      results.push({ check: 'transit', name, status: 'fail', message: `${name}: ${errorText(err)}`, subject: { nodes: onPaths }, durationMs: Date.now() - t0 });
     }
   }
   return results;
@@ -155,6 +169,10 @@ async function stress(ctx: CheckContext, prediction: FabricPrediction, opts: Str
   const pick = pickStressLeaf(lab);
   if (!pick) return [{ check: 'transit', name: 'stress', status: 'skip', message: 'no leaf with both servers and uplinks to isolate', durationMs: 0 }];
   const { leaf, uplinks, servers } = pick;
+  // precondition: the stress breaks a healthy fabric and waits for it to heal; a fabric
+  // already broken would only make it wait out its timeouts (60 s) and blame the stress
+  const failing = await unhealthy(ctx, prediction);
+  if (failing.length) return [{ check: 'transit', name: `stress: ${leaf.name}`, status: 'skip', message: notHealthy(failing, 'the stress'), durationMs: 0 }];
   const results: CheckResult[] = [];
   const serverNames = new Set(servers.map((s) => s.name));
   const serverIfs = new Map(servers.map((s) => [s.ifname, s.name]));
@@ -325,7 +343,12 @@ export function makeTransitCheck(opts: StressOptions = {}): Check {
         return [{ check: 'transit', name: 'transit', status: 'skip', message: 'the lab has no servers', durationMs: 0 }];
       }
       const prediction = predictFabric(ctx.lab);
-      return [...(await controlPlane(ctx)), ...(await dataPlane(ctx, prediction)), ...(await stress(ctx, prediction, opts))];
+      const control = await controlPlane(ctx);
+      const data = await dataPlane(ctx, prediction);
+      const pick = pickStressLeaf(ctx.lab);
+      const stressSubject = { nodes: pick ? [pick.leaf.name, ...new Set(pick.servers.map((x) => x.name))] : [] };
+      const stressed = (await stress(ctx, prediction, opts)).map((r) => ({ ...r, subject: r.subject ?? stressSubject }));
+      return [...control, ...data, ...stressed];
     },
   };
 }

@@ -25,6 +25,12 @@ export interface CheckResult {
   message: string;
   /** Measured numbers (outage ms, paths seen, next hops...), shown in the table and JSON */
   measured?: Record<string, number | string | string[]>;
+  /**
+   * What the result is about, as data (never parsed from name or message): the nodes
+   * concerned, the one at fault first when known; the link (`a:if--b:if`) or prefix.
+   * Preconditions and the root-cause grouping (diagnose.ts) read it.
+   */
+  subject?: { nodes: string[]; link?: string; prefix?: string };
   durationMs: number;
 }
 
