@@ -127,9 +127,10 @@ function buildProgram(): Command {
     .option('--only <checks>', 'comma-separated: sessions,routes,traceroute,transit,failover')
     .option('--json', 'print results as JSON')
     .option('--junit <file>', 'write JUnit XML to file')
-    .action(async (lab: string | undefined, o: { only?: string; json?: boolean; junit?: string }) => {
+    .option('-v, --verbose', 'every row of every check, and every knock-on failure under its root cause')
+    .action(async (lab: string | undefined, o: { only?: string; json?: boolean; junit?: string; verbose?: boolean }) => {
       const { checkCommand } = await import('./commands/check.js');
-      await checkCommand({ lab, only: o.only?.split(',').map((s) => s.trim()).filter(Boolean), json: !!o.json, junit: o.junit });
+      await checkCommand({ lab, only: o.only?.split(',').map((s) => s.trim()).filter(Boolean), json: !!o.json, junit: o.junit, verbose: !!o.verbose });
     });
 
   program
@@ -142,11 +143,12 @@ function buildProgram(): Command {
     .option('--keep', 'leave the lab up afterwards')
     .option('--json', 'print results as JSON')
     .option('--junit <file>', 'write JUnit XML to file')
+    .option('-v, --verbose', 'every row of every check, and every knock-on failure under its root cause')
     .option('--timeout <seconds>', 'how long to wait for sessions and routes', '60')
     .action(
       async (
         labfile: string | undefined,
-        o: { runtime: string; out?: string; only?: string; keep?: boolean; json?: boolean; junit?: string; timeout: string },
+        o: { runtime: string; out?: string; only?: string; keep?: boolean; json?: boolean; junit?: string; verbose?: boolean; timeout: string },
       ) => {
         const { testCommand } = await import('./commands/test.js');
         await testCommand({
@@ -157,6 +159,7 @@ function buildProgram(): Command {
           keep: !!o.keep,
           json: !!o.json,
           junit: o.junit,
+          verbose: !!o.verbose,
           timeoutSec: Number(o.timeout),
         });
       },

@@ -32,6 +32,7 @@ export function upFailedReport(lab: string, runtime: string, message: string, ms
     checks: [{ id: 'up', description: 'bring the lab up and wait for sessions and routes', durationMs: ms, results: [{ check: 'up', name: 'up', status: 'fail', message, durationMs: ms }] }],
     counts: { pass: 0, fail: 1, skip: 0 },
     passed: false,
+    causes: [{ summary: `the lab did not come up: ${message}`, nodes: [], roots: [{ check: 'up', name: 'up', message }], consequences: [] }],
   };
 }
 

@@ -91,7 +91,8 @@ export async function evaluateRoutes(ctx: CheckContext, opts: { nodes?: string[]
           status: problem ? 'fail' : 'pass',
           message: problem ?? (r.nextHops.length ? `${r.nextHops.length} next hop${r.nextHops.length > 1 ? 's' : ''} via ${r.nextHops.map((h) => `${h.ifname} (${h.node})`).join(', ')}` : 'no route, as predicted (AS-path loop detection)'),
           measured,
-          subject: { nodes: [node, ...r.origin.split(',').filter((o) => o !== node)], prefix: r.prefix },
+          // the node, the prefix's origin, and the neighbours of next hops that are missing
+          subject: { nodes: [...new Set([node, ...r.origin.split(','), ...r.nextHops.filter((h) => !frr?.ifnames.includes(h.ifname)).map((h) => h.node)])], prefix: r.prefix },
           durationMs: 0,
         });
       }

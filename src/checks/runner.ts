@@ -5,6 +5,9 @@
  * check that cannot fail is a defect.
  */
 import { BgplabError, errorText, isBgplabError } from '../util/errors.js';
+import { prefixesOf } from '../lab/paths.js';
+import type { Lab } from '../lab/model.js';
+import { diagnose, type Cause } from './diagnose.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
 
 export interface CheckRun {
@@ -25,6 +28,15 @@ export interface RunReport {
   passed: boolean;
   /** the run was stopped by ctx.signal (Ctrl-C): the checks after the interrupted one did not run */
   interrupted?: boolean;
+  /** the failures' root causes, each with the knock-on failures it explains (diagnose.ts) */
+  causes?: Cause[];
+}
+
+/** prefix → the nodes that originate it (loopbacks and announced prefixes, both families). */
+function prefixOwners(lab: Lab): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const n of lab.nodes) for (const f of ['ipv4', 'ipv6'] as const) for (const p of prefixesOf(n, f)) m.set(p, [...(m.get(p) ?? []), n.name]);
+  return m;
 }
 
 /** Validate `--only` ids against the registry (all unknown ids reported at once). */
@@ -86,6 +98,7 @@ export async function runChecks(
     checks: runs,
     counts,
     passed: counts.fail === 0 && !interrupted,
+    causes: diagnose(runs, prefixOwners(ctx.lab)),
     ...(interrupted ? { interrupted } : {}),
   };
 }

@@ -8,7 +8,7 @@ import { isSessionUp, neighborReset, receivedPrefixes, summaryPeer, type PeerSum
 import type { Lab } from '../lab/model.js';
 import { familiesOf, predictFabric, type Family, type FabricPrediction } from '../lab/paths.js';
 import { showJson } from '../observe/sessions.js';
-import { errorText } from '../util/errors.js';
+import { errorText, isBgplabError } from '../util/errors.js';
 import { mapLimit, pollUntil } from '../util/pool.js';
 import { settled } from './settle.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
@@ -88,7 +88,7 @@ export async function evaluateSessions(ctx: CheckContext, prediction = predictFa
       const sum = summaries.get(s.node);
       const subject = { nodes: [s.node, s.peer], link: `${s.node}:${s.ifname}--${s.peer}:${s.peerIfname}` };
       if (!sum || sum instanceof Error) {
-        results.push({ check: 'sessions', name, status: 'fail', message: `${s.node}: cannot read BGP state: ${sum ? errorText(sum) : 'no answer'}`, subject, durationMs: 0 });
+        results.push({ check: 'sessions', name, status: 'fail', message: `${s.node}: cannot read BGP state: ${sum ? (isBgplabError(sum) && sum.data['said'] ? sum.data['said'] : errorText(sum)) : 'no answer'}`, subject, durationMs: 0 });
         continue;
       }
       const v = judgeSession(ctx.lab, prediction, s, sum, family);

@@ -10,7 +10,7 @@ import { checkLab, labModel } from '../app/check.js';
 import { withInterrupts } from '../app/signals.js';
 import { CHECKS } from '../checks/index.js';
 import { selectChecks, type CheckRun, type RunReport } from '../checks/runner.js';
-import { formatCheckRun, formatSummary } from '../report/console.js';
+import { formatCauses, formatCheckHead, formatCheckRun, formatSummary } from '../report/console.js';
 import { formatJson } from '../report/json.js';
 import { formatJunit } from '../report/junit.js';
 import { runningLab } from '../runtime/select.js';
@@ -22,22 +22,28 @@ export interface CheckOptions {
   only?: string[];
   json: boolean;
   junit?: string;
+  verbose?: boolean;
 }
 
 export interface ReportOptions {
   json: boolean;
   junit?: string;
+  /** every row of every check, and every knock-on failure under its cause */
+  verbose?: boolean;
 }
 
-/** Each check's table as it finishes (unless --json). */
+/** Each check's line as it finishes (its rows with --verbose; the failures come with their causes). */
 export const printCheck = (o: ReportOptions) => (run: CheckRun) => {
-  if (!o.json) console.log(formatCheckRun(run));
+  if (!o.json) console.log(o.verbose ? formatCheckRun(run, { verbose: true }) : formatCheckHead(run));
 };
 
 /** Print the summary (or JSON) and write JUnit; sets the exit code. */
 export async function emitReport(report: RunReport, o: ReportOptions): Promise<void> {
   if (o.json) process.stdout.write(formatJson(report));
-  else console.log(`\n${formatSummary(report)}`);
+  else {
+    const causes = formatCauses(report, { verbose: o.verbose });
+    console.log(`\n${causes ? `${causes}\n\n` : ''}${formatSummary(report)}`);
+  }
   if (o.junit) {
     const file = resolve(o.junit);
     await mkdir(dirname(file), { recursive: true });

@@ -4,7 +4,7 @@ import { testLab, type TestOptions } from '../app/test.js';
 import { consoleRenderer } from '../ui/progress.js';
 import { emitReport, printCheck } from './check.js';
 
-export async function testCommand(o: TestOptions & { json: boolean; junit?: string }): Promise<void> {
+export async function testCommand(o: TestOptions & { json: boolean; junit?: string; verbose?: boolean }): Promise<void> {
   // machine-readable stdout: progress and tables go to stderr or away
   const ui = consoleRenderer({ quiet: o.json });
   const r = await withInterrupts((signal) => testLab(o, { signal, onEvent: ui.onEvent, onCheck: printCheck(o) }), {

@@ -5,6 +5,7 @@
  */
 import chalk from 'chalk';
 import type { CheckRun, RunReport } from '../checks/runner.js';
+import { countByCheck } from '../checks/diagnose.js';
 import type { CheckResult } from '../checks/types.js';
 
 const MARK: Record<CheckResult['status'], string> = {
@@ -31,7 +32,12 @@ const ms = (n: number) => (n >= 10000 ? `${(n / 1000).toFixed(1)}s` : `${n}ms`);
 const width = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').length;
 const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - width(s)));
 
-export function formatCheckRun(run: CheckRun, opts: { verbose?: boolean } = {}): string {
+/** The one line a check gets while the run goes on (its rows come with the causes, or with --verbose). */
+export function formatCheckHead(run: CheckRun): string {
+  return formatCheckRun(run, { headOnly: true });
+}
+
+export function formatCheckRun(run: CheckRun, opts: { verbose?: boolean; headOnly?: boolean } = {}): string {
   const fails = run.results.filter((r) => r.status === 'fail').length;
   const passes = run.results.filter((r) => r.status === 'pass').length;
   const skips = run.results.filter((r) => r.status === 'skip').length;
@@ -44,12 +50,33 @@ export function formatCheckRun(run: CheckRun, opts: { verbose?: boolean } = {}):
   const rows = showAll ? run.results : run.results.filter((r) => r.status !== 'pass');
   const nameW = Math.min(48, Math.max(8, ...rows.map((r) => width(r.name))));
   const lines = [head];
+  if (opts.headOnly) return head;
   for (const r of rows) {
     const measured = compactMeasured(r.measured);
     const detail = r.status === 'pass' ? chalk.dim(measured || r.message) : `${r.message}${measured ? chalk.dim(`  ${measured}`) : ''}`;
     lines.push(`  ${MARK[r.status]}  ${pad(r.name, nameW)}  ${detail}`);
   }
   if (!showAll && passes > 0) lines.push(chalk.dim(`  … ${passes} passing rows hidden (--json for all)`));
+  return lines.join('\n');
+}
+
+/**
+ * Root causes first: one line per independent fault, its own failing rows under it, and
+ * the knock-on failures it explains counted per check (listed with verbose).
+ */
+export function formatCauses(report: RunReport, opts: { verbose?: boolean } = {}): string {
+  const causes = report.causes ?? [];
+  if (!causes.length) return '';
+  const lines = [chalk.bold(causes.length === 1 ? 'Root cause:' : `Root causes (${causes.length} independent faults):`)];
+  causes.forEach((c, i) => {
+    lines.push(`${chalk.red(`${i + 1}.`)} ${c.summary}`);
+    for (const r of c.roots.slice(0, opts.verbose ? undefined : 4)) lines.push(`     ${MARK.fail}  ${r.check}: ${r.name}  ${chalk.dim(r.message)}`);
+    if (!opts.verbose && c.roots.length > 4) lines.push(chalk.dim(`     … ${c.roots.length - 4} more`));
+    if (c.consequences.length) {
+      lines.push(chalk.dim(`     + ${c.consequences.length} knock-on failure(s): ${countByCheck(c.consequences)}${opts.verbose ? '' : ' (--verbose lists them)'}`));
+      if (opts.verbose) for (const r of c.consequences) lines.push(chalk.dim(`       ${r.check}: ${r.name}  ${r.message}`));
+    }
+  });
   return lines.join('\n');
 }
 
@@ -60,5 +87,6 @@ export function formatSummary(report: RunReport): string {
 }
 
 export function formatConsole(report: RunReport, opts: { verbose?: boolean } = {}): string {
-  return [...report.checks.map((r) => formatCheckRun(r, opts)), '', formatSummary(report)].join('\n');
+  const causes = formatCauses(report, opts);
+  return [...report.checks.map((r) => formatCheckRun(r, opts)), '', ...(causes ? [causes, ''] : []), formatSummary(report)].join('\n');
 }

@@ -40,7 +40,18 @@ export function formatMeasured(m: CheckResult['measured']): string[] {
   return Object.entries(m).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
 }
 
+/** "[root cause 1] " or "[knock-on of 1: <summary>] " for a failing result, from the report's causes. */
+function causeTags(report: RunReport): Map<string, string> {
+  const tags = new Map<string, string>();
+  (report.causes ?? []).forEach((c, i) => {
+    for (const r of c.roots) tags.set(`${r.check}\u0000${r.name}`, `[root cause ${i + 1}] `);
+    for (const r of c.consequences) tags.set(`${r.check}\u0000${r.name}`, `[knock-on of ${i + 1}: ${c.summary}] `);
+  });
+  return tags;
+}
+
 export function formatJunit(report: RunReport): string {
+  const tags = causeTags(report);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const c = report.counts;
   out.push(
@@ -58,7 +69,9 @@ export function formatJunit(report: RunReport): string {
       const measured = formatMeasured(r.measured);
       const body: string[] = [];
       if (r.status === 'fail') {
-        body.push(`      <failure message="${attr(r.message)}" type="${attr(`${run.id}-failed`)}">${escapeXml([r.message, ...measured].join('\n'))}</failure>`);
+        const tag = tags.get(`${run.id}\u0000${r.name}`) ?? '';
+        const type = tag.startsWith('[knock-on') ? `${run.id}-knock-on` : `${run.id}-failed`;
+        body.push(`      <failure message="${attr(tag + r.message)}" type="${attr(type)}">${escapeXml([tag + r.message, ...measured].join('\n'))}</failure>`);
       } else if (r.status === 'skip') {
         body.push(`      <skipped message="${attr(r.message)}"/>`);
       }
