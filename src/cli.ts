@@ -133,6 +133,35 @@ function buildProgram(): Command {
     });
 
   program
+    .command('fail')
+    .description('break an element of a running lab: ELEMENT is node:ifname, nodeA--nodeB or node (recorded; bgplab heal restores it)')
+    .argument('<element>', 'node:ifname | nodeA--nodeB | node')
+    .option('--lab <lab>', 'lab name (default: the only running lab)')
+    .option('--cut', 'a link: 100 % loss both ways, carrier kept (only BFD or the hold timer notice)')
+    .option('--loss <pct>', 'a link: drop PCT % of the packets both ways')
+    .option('--delay <ms>', 'a link: add MS of delay both ways (needs the kernel\'s sch_netem)')
+    .option('--flap <n[:period]>', 'a link: down and up N times, one cycle every PERIOD seconds (default 4), then wait for reconvergence')
+    .option('--isolate', "a node: every one of its links down (default for a node: its routing daemons stopped)")
+    .option('--wait <seconds>', 'wait up to this long for the sessions it carries to go down, and print when they did')
+    .option('--timeout <seconds>', '--flap: how long to wait for reconvergence afterwards', '60')
+    .action(async (element: string, o: { lab?: string; cut?: boolean; loss?: string; delay?: string; flap?: string; isolate?: boolean; wait?: string; timeout: string }) => {
+      const { failCommand } = await import('./commands/fail.js');
+      await failCommand({ ...o, element, wait: o.wait === undefined ? undefined : Number(o.wait), timeoutSec: Number(o.timeout) });
+    });
+
+  program
+    .command('heal')
+    .description("restore a failed element (or --all) and print how long the fabric took to reconverge")
+    .argument('[element]', 'node:ifname | nodeA--nodeB | node (default with --all: every active fault)')
+    .option('--lab <lab>', 'lab name (default: the only running lab)')
+    .option('--all', 'heal every active fault')
+    .option('--timeout <seconds>', 'how long to wait for reconvergence', '60')
+    .action(async (element: string | undefined, o: { lab?: string; all?: boolean; timeout: string }) => {
+      const { healCommand } = await import('./commands/fail.js');
+      await healCommand({ lab: o.lab, element, all: !!o.all, timeoutSec: Number(o.timeout) });
+    });
+
+  program
     .command('test')
     .description('up, run every check (failover included), down; the command for CI')
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')
