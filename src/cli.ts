@@ -162,6 +162,17 @@ function buildProgram(): Command {
     });
 
   program
+    .command('graph')
+    .description('the fabric as a picture (tiers top-down; a running lab with its link and session state and faults)')
+    .argument('[lab-or-labfile]', 'a running lab or a lab file (default: the only running lab, else labs/clos.yml)')
+    .option('--format <fmt>', 'svg | mermaid | dot (default: from -o, else svg)')
+    .option('-o, --out <file>', 'write to FILE (default: stdout)')
+    .action(async (what: string | undefined, o: { format?: string; out?: string }) => {
+      const { graphCommand } = await import('./commands/graph.js');
+      await graphCommand({ what, ...o });
+    });
+
+  program
     .command('test')
     .description('up, run every check (failover included), down; the command for CI')
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')
