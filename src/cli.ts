@@ -173,6 +173,18 @@ function buildProgram(): Command {
     });
 
   program
+    .command('watch')
+    .description('a live view of a running lab: sessions, routes, faults and an event log with settle times (Ctrl-C stops)')
+    .argument('[lab]', 'lab name (default: the only running lab)')
+    .option('--events', 'one line per event instead of the full screen (the default when piped)')
+    .option('--json', 'one JSON event per line')
+    .option('--duration <seconds>', 'stop after this long')
+    .action(async (lab: string | undefined, o: { events?: boolean; json?: boolean; duration?: string }) => {
+      const { watchCommand } = await import('./commands/watch.js');
+      await watchCommand({ lab, events: !!o.events, json: !!o.json, ...(o.duration ? { durationSec: Number(o.duration) } : {}) });
+    });
+
+  program
     .command('test')
     .description('up, run every check (failover included), down; the command for CI')
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')

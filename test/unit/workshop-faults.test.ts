@@ -12,6 +12,12 @@ import { clos } from './paths-fixture.js';
 
 const lab = clos({ spines: 2, leaves: 2, servers: 2 });
 
+function linkOf(text: string) {
+  const t = parseElement(lab, text);
+  if (t.kind !== 'link') throw new Error(`${text} is not a link`);
+  return t;
+}
+
 function withParallel(l: Lab): Lab {
   const extra = { a: { node: 'leaf1', ifname: 'eth9' }, b: { node: 'spine1', ifname: 'eth9' } };
   return { ...l, links: [...l.links, extra] };
@@ -63,7 +69,7 @@ describe('parseElement', () => {
   });
 
   it('the sessions an element carries: both directions of a link, every session of a node', () => {
-    const t = parseElement(lab, 'leaf1--spine1');
+    const t = linkOf('leaf1--spine1');
     const ss = targetSessions(lab, t);
     expect(ss.map((s) => `${s.node}>${s.peer}`).sort()).toEqual(['leaf1>spine1', 'spine1>leaf1']);
     const n = targetSessions(lab, parseElement(lab, 'leaf1'));
@@ -97,7 +103,7 @@ describe('fault requests and records', () => {
   });
 
   it('a link fault occupies both ends: failing it from the other side is refused', () => {
-    const t = parseElement(lab, 'leaf1--spine1');
+    const t = linkOf('leaf1--spine1');
     const f = faultFor(lab, t, { element: 'leaf1--spine1', mode: 'down' });
     expect(faultKeys(f)).toEqual([`link ${t.a.node}:${t.a.ifname}`, `link ${t.b.node}:${t.b.ifname}`]);
   });
@@ -132,7 +138,7 @@ describe('inject, flap and heal through a runtime', () => {
   });
 
   it('flap: down/up COUNT times, recorded while it flaps, unrecorded after, link up at the end', async () => {
-    const t = parseElement(lab, 'leaf1--spine1');
+    const t = linkOf('leaf1--spine1');
     const f = faultFor(lab, t, { element: 'x', mode: 'flap', flap: { count: 3, periodMs: 40 } });
     let recorded = 0;
     await flapFault(rt, L, { ...f, flap: f.flap! }, { onCycle: async () => void (recorded = Math.max(recorded, (await activeFaults(L)).length)) });
@@ -143,7 +149,7 @@ describe('inject, flap and heal through a runtime', () => {
   });
 
   it('an interrupted flap puts the link back up and unrecords it', async () => {
-    const t = parseElement(lab, 'leaf1--spine1');
+    const t = linkOf('leaf1--spine1');
     const f = faultFor(lab, t, { element: 'x', mode: 'flap', flap: { count: 100, periodMs: 1000 } });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
