@@ -185,6 +185,19 @@ function buildProgram(): Command {
     });
 
   program
+    .command('capture')
+    .description('tcpdump on one interface of a node: decoded on the terminal, or a pcap with -w FILE (-w - for wireshark -k -i -)')
+    .argument('<node:ifname>', 'where to capture, e.g. leaf1:eth1')
+    .option('--lab <lab>', 'lab name (default: the only running lab)')
+    .option('-w, --write <file>', 'write a pcap to FILE (- for stdout)')
+    .option('--filter <expr>', 'a tcpdump filter expression, e.g. "tcp port 179" (default: everything on the link)')
+    .option('--count <n>', 'stop after N packets')
+    .action(async (where: string, o: { lab?: string; write?: string; filter?: string; count?: string }) => {
+      const { captureCommand } = await import('./commands/capture.js');
+      await captureCommand({ where, ...o });
+    });
+
+  program
     .command('test')
     .description('up, run every check (failover included), down; the command for CI')
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')
