@@ -10,7 +10,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { containerlabOnPath, ensureDockerAndImage, isRoot } from './clab-helpers.js';
 import { build, cli, defaultLabFile } from './workshop-helpers.js';
 
@@ -36,6 +36,10 @@ function workshop(runtime: 'netns' | 'clab', name: string, skip: boolean) {
       await cli(['down', name]);
       await rm(dir, { recursive: true, force: true });
     }, 300_000);
+    // a failed case must not leave its fault to the next one
+    afterEach(async () => {
+      await cli(['heal', '--all', '--lab', name]);
+    }, 120_000);
 
     const cases: { what: string; args: string[]; listed: RegExp; failing?: string[] }[] = [
       { what: 'link down', args: ['leaf1--spine1'], listed: /link-down leaf1:eth1 ↔ spine1:eth1/, failing: ['leaf1:eth1 → spine1', 'spine1:eth1 → leaf1'] },
