@@ -4,6 +4,9 @@ SHELL := /bin/bash
 APT_PACKAGES := frr iproute2 iputils-ping traceroute
 # netns runtime: packet loss through nftables where the kernel has no sch_netem
 APT_PACKAGES += nftables
+# workshop: bgplab capture (tcpdump in the node), the graph tests (headless chromium renders
+# the SVG; graphviz's dot parses the dot output)
+APT_PACKAGES += tcpdump chromium graphviz
 export DEBIAN_FRONTEND := noninteractive
 
 help:

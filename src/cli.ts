@@ -134,6 +134,71 @@ function buildProgram(): Command {
     });
 
   program
+    .command('fail')
+    .description('break an element of a running lab: ELEMENT is node:ifname, nodeA--nodeB or node (recorded; bgplab heal restores it)')
+    .argument('<element>', 'node:ifname | nodeA--nodeB | node')
+    .option('--lab <lab>', 'lab name (default: the only running lab)')
+    .option('--cut', 'a link: 100 % loss both ways, carrier kept (only BFD or the hold timer notice)')
+    .option('--loss <pct>', 'a link: drop PCT % of the packets both ways')
+    .option('--delay <ms>', 'a link: add MS of delay both ways (needs the kernel\'s sch_netem)')
+    .option('--flap <n[:period]>', 'a link: down and up N times, one cycle every PERIOD seconds (default 4), then wait for reconvergence')
+    .option('--isolate', "a node: every one of its links down (default for a node: its routing daemons stopped)")
+    .option('--wait <seconds>', 'wait up to this long for the sessions it carries to go down, and print when they did')
+    .option('--timeout <seconds>', '--flap: how long to wait for reconvergence afterwards', '60')
+    .action(async (element: string, o: { lab?: string; cut?: boolean; loss?: string; delay?: string; flap?: string; isolate?: boolean; wait?: string; timeout: string }) => {
+      const { failCommand } = await import('./commands/fail.js');
+      await failCommand({ ...o, element, wait: o.wait === undefined ? undefined : Number(o.wait), timeoutSec: Number(o.timeout) });
+    });
+
+  program
+    .command('heal')
+    .description("restore a failed element (or --all) and print how long the fabric took to reconverge")
+    .argument('[element]', 'node:ifname | nodeA--nodeB | node (default with --all: every active fault)')
+    .option('--lab <lab>', 'lab name (default: the only running lab)')
+    .option('--all', 'heal every active fault')
+    .option('--timeout <seconds>', 'how long to wait for reconvergence', '60')
+    .action(async (element: string | undefined, o: { lab?: string; all?: boolean; timeout: string }) => {
+      const { healCommand } = await import('./commands/fail.js');
+      await healCommand({ lab: o.lab, element, all: !!o.all, timeoutSec: Number(o.timeout) });
+    });
+
+  program
+    .command('graph')
+    .description('the fabric as a picture (tiers top-down; a running lab with its link and session state and faults)')
+    .argument('[lab-or-labfile]', 'a running lab or a lab file (default: the only running lab, else labs/clos.yml)')
+    .option('--format <fmt>', 'svg | mermaid | dot (default: from -o, else svg)')
+    .option('-o, --out <file>', 'write to FILE (default: stdout)')
+    .action(async (what: string | undefined, o: { format?: string; out?: string }) => {
+      const { graphCommand } = await import('./commands/graph.js');
+      await graphCommand({ what, ...o });
+    });
+
+  program
+    .command('watch')
+    .description('a live view of a running lab: sessions, routes, faults and an event log with settle times (Ctrl-C stops)')
+    .argument('[lab]', 'lab name (default: the only running lab)')
+    .option('--events', 'one line per event instead of the full screen (the default when piped)')
+    .option('--json', 'one JSON event per line')
+    .option('--duration <seconds>', 'stop after this long')
+    .action(async (lab: string | undefined, o: { events?: boolean; json?: boolean; duration?: string }) => {
+      const { watchCommand } = await import('./commands/watch.js');
+      await watchCommand({ lab, events: !!o.events, json: !!o.json, ...(o.duration ? { durationSec: Number(o.duration) } : {}) });
+    });
+
+  program
+    .command('capture')
+    .description('tcpdump on one interface of a node: decoded on the terminal, or a pcap with -w FILE (-w - for wireshark -k -i -)')
+    .argument('<node:ifname>', 'where to capture, e.g. leaf1:eth1')
+    .option('--lab <lab>', 'lab name (default: the only running lab)')
+    .option('-w, --write <file>', 'write a pcap to FILE (- for stdout)')
+    .option('--filter <expr>', 'a tcpdump filter expression, e.g. "tcp port 179" (default: everything on the link)')
+    .option('--count <n>', 'stop after N packets')
+    .action(async (where: string, o: { lab?: string; write?: string; filter?: string; count?: string }) => {
+      const { captureCommand } = await import('./commands/capture.js');
+      await captureCommand({ where, ...o });
+    });
+
+  program
     .command('test')
     .description('up, run every check (failover included), down; the command for CI')
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')

@@ -7,7 +7,8 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { readFaults, writeFaults } from '../runtime/state.js';
 import { BgplabError, errorText } from '../util/errors.js';
-import { describeFault, faultEnds, faultKey, type Fault } from './types.js';
+import { sleep } from '../util/pool.js';
+import { describeFault, faultEnds, faultKey, faultKeys, type Fault } from './types.js';
 
 export * from './types.js';
 
@@ -29,16 +30,24 @@ export function activeFaults(lab: string): Promise<Fault[]> {
 
 async function apply(runtime: Runtime, lab: string, f: Fault): Promise<void> {
   if (f.kind === 'node-down') return runtime.stopRouting(lab, f.node);
+  if (f.kind === 'isolate') {
+    await Promise.all(faultEnds(f).map((e) => runtime.setLink(lab, e.node, e.ifname, false)));
+    return;
+  }
   if (!f.ifname) throw new BgplabError('E_FAULT', `${f.kind} needs a link (node:interface)`);
-  if (f.kind === 'link-down') return runtime.setLink(lab, f.node, f.ifname, false);
+  if (f.kind === 'link-down' || f.kind === 'flap') return runtime.setLink(lab, f.node, f.ifname, false);
   const imp = f.kind === 'cut' ? { lossPct: 100 } : f.kind === 'loss' ? { lossPct: f.lossPct ?? 100 } : { delayMs: f.delayMs ?? 0 };
   await Promise.all(faultEnds(f).map((e) => runtime.impairLink(lab, e.node, e.ifname, imp)));
 }
 
 async function undo(runtime: Runtime, lab: string, f: Fault): Promise<void> {
   if (f.kind === 'node-down') return runtime.startRouting(lab, f.node);
+  if (f.kind === 'isolate') {
+    await Promise.all(faultEnds(f).map((e) => runtime.setLink(lab, e.node, e.ifname, true)));
+    return;
+  }
   if (!f.ifname) return;
-  if (f.kind === 'link-down') return runtime.setLink(lab, f.node, f.ifname, true);
+  if (f.kind === 'link-down' || f.kind === 'flap') return runtime.setLink(lab, f.node, f.ifname, true);
   await Promise.all(faultEnds(f).map((e) => runtime.impairLink(lab, e.node, e.ifname, null)));
 }
 
@@ -49,14 +58,17 @@ async function undo(runtime: Runtime, lab: string, f: Fault): Promise<void> {
 export async function injectFault(runtime: Runtime, lab: string, fault: Omit<Fault, 'since'> & { since?: string }): Promise<Fault> {
   const f: Fault = { ...fault, since: fault.since ?? new Date().toISOString() };
   const key = faultKey(f);
+  const keys = new Set(faultKeys(f));
   let clash: Fault | undefined;
   await updateFaults(lab, (all) => {
-    clash = all.find((x) => faultKey(x) === key);
+    clash = all.find((x) => faultKeys(x).some((k) => keys.has(k)));
     return clash ? all : [...all, f];
   });
   if (clash) {
-    throw new BgplabError('E_FAULT', `${key} is already failed (${describeFault(clash)}, since ${clash.since}, by ${clash.by})`, {
+    const shared = faultKeys(clash).find((k) => keys.has(k))!;
+    throw new BgplabError('E_FAULT', `${shared} is already failed (${describeFault(clash)}, since ${clash.since}, by ${clash.by})`, {
       hint: `heal it first: bgplab heal ${clash.node}${clash.ifname ? `:${clash.ifname}` : ''}`,
+      data: { already: faultKey(clash) },
     });
   }
   try {
@@ -89,4 +101,36 @@ export async function healAll(runtime: Runtime, lab: string, which: (f: Fault) =
     }
   }
   return { healed, errors };
+}
+
+/**
+ * A flap: record the fault, then take the link down and up `count` times, one cycle
+ * every `periodMs` (down for the first half, up for the second), and unrecord it. The
+ * record stays while it flaps, so status shows it and an interrupted flap is healed
+ * (link up) from the record; on the signal the link is put back up before E_INTERRUPTED.
+ */
+export async function flapFault(
+  runtime: Runtime,
+  lab: string,
+  fault: Omit<Fault, 'since' | 'kind'> & { flap: { count: number; periodMs: number } },
+  o: { signal?: AbortSignal; onCycle?: (i: number, up: boolean) => void } = {},
+): Promise<Fault> {
+  const f = await injectFault(runtime, lab, { ...fault, kind: 'flap' });
+  const half = f.flap!.periodMs / 2;
+  o.onCycle?.(1, false);
+  try {
+    for (let i = 1; i <= f.flap!.count; i++) {
+      if (i > 1) {
+        await runtime.setLink(lab, f.node, f.ifname!, false);
+        o.onCycle?.(i, false);
+      }
+      await sleep(half, o.signal);
+      await runtime.setLink(lab, f.node, f.ifname!, true);
+      o.onCycle?.(i, true);
+      if (i < f.flap!.count) await sleep(half, o.signal);
+    }
+  } finally {
+    await healFault(runtime, lab, f);
+  }
+  return f;
 }

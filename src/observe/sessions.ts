@@ -42,6 +42,8 @@ export interface NodeObservation {
   error?: string;
   sessions: SessionObservation[];
   missingRoutes: MissingRoute[];
+  /** installed routes in the node's table (when the route table was read) */
+  routeCount?: number;
 }
 
 export const SESSION_COMMAND = 'show bgp summary json';
@@ -131,7 +133,7 @@ export async function observeNode(runtime: Runtime, lab: Lab, node: string, opts
   const sessions = sessionsFromSummary(docs[0], expected, familiesOf(lab));
   if (!withRoutes) return { node, sessions, missingRoutes: want };
   const routes = installedPrefixes(parseRib(docs[1]));
-  return { node, sessions, missingRoutes: want.filter((r) => !routes.has(r.prefix)) };
+  return { node, sessions, missingRoutes: want.filter((r) => !routes.has(r.prefix)), routeCount: routes.size };
 }
 
 /** One observation of every node (status, checks): no waiting. */

@@ -27,6 +27,20 @@ export interface Impairment {
   delayMs?: number;
 }
 
+/** A streaming exec: the command's stdout goes to `stdout` as it comes (binary-safe: a pcap stream). */
+export interface StreamOptions {
+  stdout: NodeJS.WritableStream;
+  /** aborting stops the command (SIGTERM inside the node) and resolves with its exit code */
+  signal?: AbortSignal;
+}
+
+export interface StreamResult {
+  exitCode: number;
+  stderr: string;
+  /** stopped by the signal */
+  stopped: boolean;
+}
+
 export interface DaemonHealth {
   daemon: string;
   running: boolean;
@@ -81,6 +95,8 @@ export interface Runtime {
   destroy(lab: string): Promise<void>;
   /** Run argv inside a node (its network namespace / container). Never a shell string. */
   exec(lab: string, node: string, argv: readonly string[], opts?: { timeoutMs?: number; input?: string }): Promise<ExecResult>;
+  /** argv inside a node, its stdout streamed (tcpdump -w -), stderr collected; never a shell string. */
+  execStream(lab: string, node: string, argv: readonly string[], o: StreamOptions): Promise<StreamResult>;
   /** argv inside a node with the terminal attached (a TTY when there is one); resolves to its exit code. */
   execInteractive(lab: string, node: string, argv: readonly string[]): Promise<number>;
   /** Run vtysh commands against this node's FRR only; returns stdout. E_DAEMON_DOWN / E_VTYSH on failure. */

@@ -6,6 +6,7 @@
  * unit layer's fake cannot drift from the real thing. A harness supplies the runtime and
  * how to look at the lab from outside it (carrier, reachability).
  */
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healAll, injectFault, activeFaults } from '../../src/faults/index.js';
 import type { Lab, LabNode } from '../../src/lab/model.js';
@@ -93,6 +94,27 @@ export function runtimeContract(h: ContractHarness, name: string): void {
       const sum = JSON.parse(await rt.vtysh(lab.name, server.name, ['show bgp summary json'])) as { ipv4Unicast?: { peers?: object } };
       expect(Object.keys(sum.ipv4Unicast?.peers ?? {}).sort()).toEqual(lab.sessions.filter((s) => s.node === server.name).map((s) => s.ifname).sort());
       expect(await rejection(rt.exec(lab.name, 'nosuchnode', ['true']))).toMatchObject({ code: 'E_NO_NODE' });
+    }, 60_000);
+
+    it('execStream: stdout streamed byte for byte, the real exit code; the signal stops a command that runs on', async () => {
+      const chunks: Buffer[] = [];
+      const sink = new PassThrough();
+      sink.on('data', (c: Buffer) => chunks.push(c));
+      const r = await rt.execStream(lab.name, server.name, ['sh', '-c', 'printf "a\\000\\377b"; echo err >&2; exit 4'], { stdout: sink });
+      expect(r).toMatchObject({ exitCode: 4, stopped: false });
+      expect(r.stderr).toContain('err');
+      expect([...Buffer.concat(chunks)]).toEqual([0x61, 0, 0xff, 0x62]);
+      const ac = new AbortController();
+      const t0 = performance.now();
+      setTimeout(() => ac.abort(), 300);
+      const s = await rt.execStream(lab.name, server.name, ['sleep', '31.4159'], { stdout: new PassThrough(), signal: ac.signal });
+      expect(s.stopped).toBe(true);
+      expect(performance.now() - t0).toBeLessThan(10_000);
+      // a duration nobody else uses (the netns runtime shares the host's pid namespace)
+      await new Promise((r) => setTimeout(r, 500));
+      const left = await rt.exec(lab.name, server.name, ['sh', '-c', 'ps -eo args= | grep -c "^sleep 31.4159$" || true']);
+      expect(left.stdout.trim()).toBe('0');
+      expect(await rejection(rt.execStream(lab.name, 'nosuchnode', ['true'], { stdout: new PassThrough() }))).toMatchObject({ code: 'E_NO_NODE' });
     }, 60_000);
 
     it('setLink: one end down drops carrier at the other end too; up restores it', async () => {

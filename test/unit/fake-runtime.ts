@@ -9,7 +9,7 @@ export function fakeRuntime(methods: Partial<Runtime> & { kind?: Runtime['kind']
     throw new Error(`fake runtime: ${name} is not part of this test`);
   };
   const base: Record<string, unknown> = { kind: 'netns' };
-  for (const m of ['preflight', 'prepare', 'deploy', 'destroy', 'exec', 'execInteractive', 'vtysh', 'vtyshInteractive', 'setLink', 'impairLink', 'stopRouting', 'startRouting', 'list', 'leftovers', 'orphans']) {
+  for (const m of ['preflight', 'prepare', 'deploy', 'destroy', 'exec', 'execInteractive', 'execStream', 'vtysh', 'vtyshInteractive', 'setLink', 'impairLink', 'stopRouting', 'startRouting', 'list', 'leftovers', 'orphans']) {
     base[m] = no(m);
   }
   return { ...base, ...methods } as Runtime;

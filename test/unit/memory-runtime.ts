@@ -7,7 +7,8 @@
 import { execa } from 'execa';
 import type { DeployPlan } from '../../src/clab/topology.js';
 import { linksOf } from '../../src/runtime/lifecycle.js';
-import type { ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime } from '../../src/runtime/runtime.js';
+import type { ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../../src/runtime/runtime.js';
+import { streamProcess } from '../../src/runtime/stream.js';
 import { listStates, removeLabState, readState } from '../../src/runtime/state.js';
 import { BgplabError } from '../../src/util/errors.js';
 
@@ -104,6 +105,11 @@ export class MemoryRuntime implements Runtime {
     this.node(lab, node);
     const r = await execa(argv[0]!, argv.slice(1), { reject: false, stripFinalNewline: false, timeout: opts.timeoutMs, input: opts.input });
     return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
+  }
+
+  async execStream(lab: string, node: string, argv: readonly string[], o: StreamOptions): Promise<StreamResult> {
+    this.node(lab, node);
+    return streamProcess(argv[0]!, argv.slice(1), o);
   }
 
   async execInteractive(lab: string, node: string, argv: readonly string[]): Promise<number> {

@@ -43,7 +43,8 @@ import { assertLabName, readState, removeLabState, type NodeState } from '../sta
 import { neighbourTablePressure } from '../host-limits.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
-import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime } from '../runtime.js';
+import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../runtime.js';
+import { streamProcess } from '../stream.js';
 
 export const FRRINIT = '/usr/lib/frr/frrinit.sh';
 /** containerlab must not phone home (no network here, and CI must not depend on it) */
@@ -100,6 +101,8 @@ export function demuxFrames(buf: Buffer): string {
   if (i < buf.length) parts.push(buf.subarray(i));
   return Buffer.concat(parts).toString('utf8');
 }
+
+let streamSeq = 0;
 
 export class ClabRuntime implements Runtime {
   readonly kind = 'clab' as const;
@@ -320,6 +323,22 @@ export class ClabRuntime implements Runtime {
     const r = await containerExec(c.id, ['vtysh', ...commands.flatMap((x) => ['-c', x])], { timeoutMs: 30_000 });
     if (r.exitCode !== 0) throw vtyshError(node, r.stderr || r.stdout, r.exitCode);
     return r.stdout;
+  }
+
+  /** Streaming: `docker exec` (no TTY: the stream stays binary) with stdout piped to o.stdout. */
+  async execStream(lab: string, node: string, argv: readonly string[], o: StreamOptions): Promise<StreamResult> {
+    const c = await nodeContainer(lab, node);
+    // the process in the container outlives a killed `docker exec`: record its pid (a fixed
+    // script; argv stays separate words) and stop it by that pid
+    const pidFile = `/tmp/bgplab-stream-${process.pid}-${++streamSeq}`;
+    const stopInside = async () => {
+      await containerExec(c.id, ['sh', '-c', 'kill -TERM "$(cat "$1")"', 'sh', pidFile], { timeoutMs: 10_000 });
+    };
+    try {
+      return await streamProcess('docker', ['exec', c.name, 'sh', '-c', 'echo $$ > "$0"; exec "$@"', pidFile, ...argv], o, stopInside);
+    } finally {
+      await containerExec(c.id, ['rm', '-f', pidFile], { timeoutMs: 10_000 }).catch(() => undefined);
+    }
   }
 
   /** Interactive: `docker exec -i[t]` with the terminal inherited. Returns the exit code. */

@@ -61,7 +61,8 @@ import { vtyShow } from './vty.js';
 import { neighbourTablePressure } from '../host-limits.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
-import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime } from '../runtime.js';
+import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../runtime.js';
+import { streamProcess } from '../stream.js';
 
 export const FRR_DIR = process.env['BGPLAB_FRR_DIR'] ?? '/usr/lib/frr';
 const FRR_HINT = 'install FRR: apt-get install -y frr (or run `make setup`)';
@@ -585,6 +586,13 @@ export class NetnsRuntime implements Runtime {
     const r = await run('vtysh', this.vtyshArgv(lab, node, commands), { check: false, timeoutMs: 30_000 });
     if (r.exitCode !== 0) throw vtyshError(node, r.stderr || r.stdout, r.exitCode);
     return r.stdout;
+  }
+
+  /** Streaming: ip netns exec with stdout piped to o.stdout. */
+  async execStream(lab: string, node: string, argv: readonly string[], o: StreamOptions): Promise<StreamResult> {
+    const { ns } = await this.requireNode(lab, node);
+    if (!argv.length) throw new BgplabError('E_USAGE', 'exec needs a command');
+    return streamProcess('ip', ['netns', 'exec', ns, ...argv], o);
   }
 
   /** Interactive: inherit the terminal. Returns the exit code. */
