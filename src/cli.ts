@@ -33,28 +33,19 @@ function buildProgram(): Command {
     .option('-o, --out <dir>', 'output directory (default: out/<lab name>)')
     .addOption(targetOption())
     .addOption(new Option('--api <group>', 'clabernetes API group of the Topology').choices(['c9s.run', 'clabernetes.containerlab.dev']).default('c9s.run'))
-    .action(async (labfile: string | undefined, o: { out?: string; target: string; api: string }) => {
-      const { generateCommand } = await import('./commands/generate.js');
-      await generateCommand({ labfile, out: o.out, target: o.target as 'clabernetes', api: o.api as 'c9s.run' });
-    });
+    .action(async (labfile: string | undefined, o: { out?: string; target: string; api: string }) => (await import('./commands/generate.js')).generateCommand({ labfile, out: o.out, target: o.target as 'clabernetes', api: o.api as 'c9s.run' }));
 
   program
     .command('validate')
     .description('check a lab file and list every problem with file:line:col')
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')
     .addOption(targetOption())
-    .action(async (labfile: string | undefined, o: { target: string }) => {
-      const { validateCommand } = await import('./commands/validate.js');
-      await validateCommand({ labfile, target: o.target as 'clabernetes' });
-    });
+    .action(async (labfile: string | undefined, o: { target: string }) => (await import('./commands/validate.js')).validateCommand({ labfile, target: o.target as 'clabernetes' }));
 
   program
     .command('schema')
     .description('print the JSON Schema of the lab file format (for editors)')
-    .action(async () => {
-      const { schemaCommand } = await import('./commands/schema.js');
-      await schemaCommand();
-    });
+    .action(async () => (await import('./commands/schema.js')).schemaCommand());
 
   program
     .command('up')
@@ -63,10 +54,7 @@ function buildProgram(): Command {
     .addOption(runtimeOption())
     .option('-o, --out <dir>', 'artifacts directory (default: out/<lab name>)')
     .option('--timeout <seconds>', 'how long to wait for sessions and routes', '60')
-    .action(async (labfile: string | undefined, o: { runtime: string; out?: string; timeout: string }) => {
-      const { upCommand } = await import('./commands/up.js');
-      await upCommand({ labfile, runtime: o.runtime as 'auto', out: o.out, timeoutSec: Number(o.timeout) });
-    });
+    .action(async (labfile: string | undefined, o: { runtime: string; out?: string; timeout: string }) => (await import('./commands/up.js')).upCommand({ labfile, runtime: o.runtime as 'auto', out: o.out, timeoutSec: Number(o.timeout) }));
 
   program
     .command('down')
@@ -74,29 +62,20 @@ function buildProgram(): Command {
     .argument('[lab]', 'lab name (default: the only running lab, else the default lab)')
     .addOption(runtimeOption())
     .option('--all', 'take down every bgplab lab on this machine')
-    .action(async (lab: string | undefined, o: { runtime: string; all?: boolean }) => {
-      const { downCommand } = await import('./commands/down.js');
-      await downCommand({ lab, runtime: o.runtime as 'auto', all: !!o.all });
-    });
+    .action(async (lab: string | undefined, o: { runtime: string; all?: boolean }) => (await import('./commands/down.js')).downCommand({ lab, runtime: o.runtime as 'auto', all: !!o.all }));
 
   program
     .command('status')
     .description('show a running lab: runtime, daemon health per node, session states')
     .argument('[lab]', 'lab name (default: every running lab)')
     .option('--json', 'machine-readable output')
-    .action(async (lab: string | undefined, o: { json?: boolean }) => {
-      const { statusCommand } = await import('./commands/status.js');
-      await statusCommand({ lab, json: !!o.json });
-    });
+    .action(async (lab: string | undefined, o: { json?: boolean }) => (await import('./commands/status.js')).statusCommand({ lab, json: !!o.json }));
 
   program
     .command('ls')
     .description('list running labs')
     .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }) => {
-      const { lsCommand } = await import('./commands/status.js');
-      await lsCommand({ json: !!o.json });
-    });
+    .action(async (o: { json?: boolean }) => (await import('./commands/status.js')).lsCommand({ json: !!o.json }));
 
   program
     .command('exec')
@@ -104,10 +83,7 @@ function buildProgram(): Command {
     .option('--lab <lab>', 'lab name (default: the only running lab)')
     .argument('<node>', 'node name')
     .argument('<cmd...>', 'command and arguments')
-    .action(async (node: string, cmd: string[], o: { lab?: string }) => {
-      const { execCommand } = await import('./commands/exec.js');
-      await execCommand({ lab: o.lab, node, argv: cmd });
-    });
+    .action(async (node: string, cmd: string[], o: { lab?: string }) => (await import('./commands/exec.js')).execCommand({ lab: o.lab, node, argv: cmd }));
 
   program
     .command('vtysh')
@@ -115,10 +91,7 @@ function buildProgram(): Command {
     .option('--lab <lab>', 'lab name (default: the only running lab)')
     .argument('<node>', 'node name')
     .option('-c, --command <cmd...>', 'vtysh command(s) to run')
-    .action(async (node: string, o: { lab?: string; command?: string[] }) => {
-      const { vtyshCommand } = await import('./commands/exec.js');
-      await vtyshCommand({ lab: o.lab, node, commands: o.command ?? [] });
-    });
+    .action(async (node: string, o: { lab?: string; command?: string[] }) => (await import('./commands/exec.js')).vtyshCommand({ lab: o.lab, node, commands: o.command ?? [] }));
 
   program
     .command('check')
@@ -128,10 +101,7 @@ function buildProgram(): Command {
     .option('--json', 'print results as JSON')
     .option('--junit <file>', 'write JUnit XML to file')
     .option('-v, --verbose', 'every row of every check, and every knock-on failure under its root cause')
-    .action(async (lab: string | undefined, o: { only?: string; json?: boolean; junit?: string; verbose?: boolean }) => {
-      const { checkCommand } = await import('./commands/check.js');
-      await checkCommand({ lab, only: o.only?.split(',').map((s) => s.trim()).filter(Boolean), json: !!o.json, junit: o.junit, verbose: !!o.verbose });
-    });
+    .action(async (lab: string | undefined, o: { only?: string; json?: boolean; junit?: string; verbose?: boolean }) => (await import('./commands/check.js')).checkCommand({ lab, only: o.only?.split(',').map((s) => s.trim()).filter(Boolean), json: !!o.json, junit: o.junit, verbose: !!o.verbose }));
 
   program
     .command('fail')
@@ -145,10 +115,7 @@ function buildProgram(): Command {
     .option('--isolate', "a node: every one of its links down (default for a node: its routing daemons stopped)")
     .option('--wait <seconds>', 'wait up to this long for the sessions it carries to go down, and print when they did')
     .option('--timeout <seconds>', '--flap: how long to wait for reconvergence afterwards', '60')
-    .action(async (element: string, o: { lab?: string; cut?: boolean; loss?: string; delay?: string; flap?: string; isolate?: boolean; wait?: string; timeout: string }) => {
-      const { failCommand } = await import('./commands/fail.js');
-      await failCommand({ ...o, element, wait: o.wait === undefined ? undefined : Number(o.wait), timeoutSec: Number(o.timeout) });
-    });
+    .action(async (element: string, o: { lab?: string; cut?: boolean; loss?: string; delay?: string; flap?: string; isolate?: boolean; wait?: string; timeout: string }) => (await import('./commands/fail.js')).failCommand({ ...o, element, wait: o.wait === undefined ? undefined : Number(o.wait), timeoutSec: Number(o.timeout) }));
 
   program
     .command('heal')
@@ -157,10 +124,7 @@ function buildProgram(): Command {
     .option('--lab <lab>', 'lab name (default: the only running lab)')
     .option('--all', 'heal every active fault')
     .option('--timeout <seconds>', 'how long to wait for reconvergence', '60')
-    .action(async (element: string | undefined, o: { lab?: string; all?: boolean; timeout: string }) => {
-      const { healCommand } = await import('./commands/fail.js');
-      await healCommand({ lab: o.lab, element, all: !!o.all, timeoutSec: Number(o.timeout) });
-    });
+    .action(async (element: string | undefined, o: { lab?: string; all?: boolean; timeout: string }) => (await import('./commands/fail.js')).healCommand({ lab: o.lab, element, all: !!o.all, timeoutSec: Number(o.timeout) }));
 
   program
     .command('graph')
@@ -168,10 +132,7 @@ function buildProgram(): Command {
     .argument('[lab-or-labfile]', 'a running lab or a lab file (default: the only running lab, else labs/clos.yml)')
     .option('--format <fmt>', 'svg | mermaid | dot (default: from -o, else svg)')
     .option('-o, --out <file>', 'write to FILE (default: stdout)')
-    .action(async (what: string | undefined, o: { format?: string; out?: string }) => {
-      const { graphCommand } = await import('./commands/graph.js');
-      await graphCommand({ what, ...o });
-    });
+    .action(async (what: string | undefined, o: { format?: string; out?: string }) => (await import('./commands/graph.js')).graphCommand({ what, ...o }));
 
   program
     .command('watch')
@@ -180,10 +141,7 @@ function buildProgram(): Command {
     .option('--events', 'one line per event instead of the full screen (the default when piped)')
     .option('--json', 'one JSON event per line')
     .option('--duration <seconds>', 'stop after this long')
-    .action(async (lab: string | undefined, o: { events?: boolean; json?: boolean; duration?: string }) => {
-      const { watchCommand } = await import('./commands/watch.js');
-      await watchCommand({ lab, events: !!o.events, json: !!o.json, ...(o.duration ? { durationSec: Number(o.duration) } : {}) });
-    });
+    .action(async (lab: string | undefined, o: { events?: boolean; json?: boolean; duration?: string }) => (await import('./commands/watch.js')).watchCommand({ lab, events: !!o.events, json: !!o.json, ...(o.duration ? { durationSec: Number(o.duration) } : {}) }));
 
   program
     .command('capture')
@@ -193,10 +151,7 @@ function buildProgram(): Command {
     .option('-w, --write <file>', 'write a pcap to FILE (- for stdout)')
     .option('--filter <expr>', 'a tcpdump filter expression, e.g. "tcp port 179" (default: everything on the link)')
     .option('--count <n>', 'stop after N packets')
-    .action(async (where: string, o: { lab?: string; write?: string; filter?: string; count?: string }) => {
-      const { captureCommand } = await import('./commands/capture.js');
-      await captureCommand({ where, ...o });
-    });
+    .action(async (where: string, o: { lab?: string; write?: string; filter?: string; count?: string }) => (await import('./commands/capture.js')).captureCommand({ where, ...o }));
 
   program
     .command('test')
