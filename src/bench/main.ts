@@ -50,6 +50,7 @@ import {
 } from './proc.js';
 import { median, summarize, type Summary } from './stats.js';
 import { renderMarkdown } from './report.js';
+import { checksBench, renderChecksMarkdown } from './checks.js';
 import type { BaselineResult, BenchOptions, BenchReport, CliResult, FailoverResult, FailoverSample, Noise, SizeResult, UpSample } from './types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -76,6 +77,8 @@ function parseOptions(argv: string[]): BenchOptions {
       'max-nodes': { type: 'string' },
       'no-scale': { type: 'boolean', default: false },
       'no-failover': { type: 'boolean', default: false },
+      'no-checks': { type: 'boolean', default: false },
+      checks: { type: 'boolean', default: false },
       failover: { type: 'boolean', default: false },
       'no-default': { type: 'boolean', default: false },
       sizes: { type: 'string' },
@@ -100,7 +103,7 @@ function parseOptions(argv: string[]): BenchOptions {
         '  --cli-runs N          `bgplab up`/`down` as separate processes, wall clock (3; quick 1)',
         '  --failover-runs N     runs per failover scenario (5; quick 1); --hold-runs N for the hold-timer cut (3; quick 1)',
         '  --max-nodes N         scale up to this many nodes, stopping at the first failure (1000)',
-        '  --no-scale, --no-failover, --no-default (skip the default lab), --failover (with --quick)',
+        '  --no-scale, --no-failover, --no-checks, --no-default (skip the default lab), --failover / --checks (with --quick)',
         '  --sizes 100,400       only the generated fabrics of these node counts',
         '  --clab auto|on|off    the containerlab runtime side by side (auto: when Docker answers)',
         '  --clab-max-nodes N    largest fabric to run on containerlab too (0: default lab only)',
@@ -134,6 +137,7 @@ function parseOptions(argv: string[]): BenchOptions {
     maxNodes: num(values['max-nodes'], 1000),
     scale: (!quick || values.sizes !== undefined) && values['no-scale'] !== true,
     failover: values['no-failover'] !== true && (!quick || values.failover === true),
+    checks: values['no-checks'] !== true && (!quick || values.checks === true),
     runDefault: values['no-default'] !== true,
     sizes: values.sizes ? String(values.sizes).split(',').map(Number) : undefined,
     clab: clab as BenchOptions['clab'],
@@ -601,7 +605,7 @@ async function main(): Promise<void> {
   };
   const save = async () => {
     const json = JSON.stringify(report, null, 2) + '\n';
-    const md = renderMarkdown(report);
+    const md = renderMarkdown(report) + renderChecksMarkdown(report.checks);
     await writeFile(join(outDir, o.quick ? 'quick-latest.json' : 'latest.json'), json);
     await writeFile(join(outDir, o.quick ? 'quick-latest.md' : 'latest.md'), md);
     return md;
@@ -632,6 +636,14 @@ async function main(): Promise<void> {
 
     // 2. failover
     if (o.failover && !interrupted) report.failover = await failoverSuite(baseText, work, o, gate);
+    await save();
+
+    // 2b. the checks: a healthy `bgplab test`, false alarms, seeded faults (src/bench/checks.ts)
+    if (o.checks && !interrupted) {
+      await gate.wait('the checks');
+      const spec = await writeLab(work, 'bnchk', 'checks lab', renameLabText(baseText, 'bnchk'));
+      report.checks = await checksBench(spec.file, 'bnchk', { testRuns: o.quick ? 1 : 3, falseAlarmRuns: o.quick ? 2 : 10, log });
+    }
     await save();
 
     // 3. scale: sizes until it breaks, and why

@@ -1,3 +1,4 @@
+import type { ChecksBench } from './checks.js';
 /** Shapes of the benchmark results (bench/results/*.json). */
 import type { RuntimeKind } from '../runtime/runtime.js';
 import type { Summary } from './stats.js';
@@ -14,6 +15,8 @@ export interface BenchOptions {
   maxNodes: number;
   scale: boolean;
   failover: boolean;
+  /** the checks: healthy test time, false alarms, seeded faults (src/bench/checks.ts) */
+  checks: boolean;
   runDefault: boolean;
   sizes?: number[];
   clab: 'auto' | 'on' | 'off';
@@ -124,6 +127,7 @@ export interface BenchReport {
   cli?: CliResult;
   failover: FailoverResult[];
   scale: SizeResult[];
+  checks?: ChecksBench;
   notes: string[];
 }
 

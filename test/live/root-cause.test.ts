@@ -16,52 +16,11 @@ import { LabWaiter } from '../../src/observe/wait.js';
 import { writeArtifacts } from '../../src/render/index.js';
 import { deployLab } from '../../src/runtime/lifecycle.js';
 import { NetnsRuntime } from '../../src/runtime/netns/index.js';
-import { nodeStateDir } from '../../src/runtime/state.js';
+import { SEEDED_FAULTS } from '../../src/bench/seeded-faults.js';
 import { isRoot } from './netns-helpers.js';
 
 const LAB = 'rcclos';
 const rt = new NetnsRuntime();
-
-/** The faults, each with the node a reader must be pointed at. */
-export const SEEDED: { name: string; node: string; seed(lab: Lab): Promise<void> }[] = [
-  {
-    name: 'a wrong ASN on one session (Bad Peer AS)',
-    node: 'spine1',
-    seed: async () => void (await rt.vtysh(LAB, 'spine1', ['conf t', 'router bgp 65000', 'no neighbor eth1 interface peer-group FABRIC', 'neighbor eth1 interface remote-as 65999'])),
-  },
-  { name: 'a link down', node: 'leaf1', seed: () => rt.setLink(LAB, 'leaf1', 'eth1', false) },
-  {
-    name: 'bgpd killed',
-    node: 'leaf2',
-    seed: async () => process.kill(Number((await readFile(join(nodeStateDir(LAB, 'leaf2'), 'bgpd.pid'), 'utf8')).trim()), 'SIGKILL'),
-  },
-  {
-    name: 'a blackholed link (traffic dropped, carrier and sessions up)',
-    node: 'leaf3',
-    seed: async () => {
-      const r = await rt.exec(LAB, 'leaf3', ['nft', '-f', '-'], {
-        input: 'table netdev rcdrop {\n chain in {\n  type filter hook ingress device "eth1" priority -500;\n  drop\n }\n}\n',
-      });
-      if (r.exitCode !== 0) throw new Error(r.stderr);
-    },
-  },
-  {
-    name: 'a missing ECMP member (an AS-path prepend on one uplink)',
-    node: 'leaf1',
-    seed: async () =>
-      void (await rt.vtysh(LAB, 'leaf1', [
-        'conf t', 'route-map RCPRE permit 10', 'set as-path prepend 65111', 'exit', 'router bgp 65101', 'address-family ipv4 unicast', 'neighbor eth2 route-map RCPRE in', 'end', 'clear bgp ipv4 unicast eth2 soft in',
-      ])),
-  },
-  {
-    name: "a kernel route overriding FRR's",
-    node: 'leaf1',
-    seed: async () => {
-      const r = await rt.exec(LAB, 'leaf1', ['ip', 'route', 'add', 'blackhole', '10.0.3.3/32', 'metric', '5']);
-      if (r.exitCode !== 0) throw new Error(r.stderr);
-    },
-  },
-];
 
 describe.skipIf(!isRoot)('one seeded fault: one root cause, naming the node', () => {
   let lab: Lab;
@@ -71,7 +30,7 @@ describe.skipIf(!isRoot)('one seeded fault: one root cause, naming the node', ()
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
-  for (const f of SEEDED) {
+  for (const f of SEEDED_FAULTS) {
     it(f.name, async () => {
       if (!dir) {
         dir = await mkdtemp(join(tmpdir(), `${LAB}-`));
@@ -82,7 +41,7 @@ describe.skipIf(!isRoot)('one seeded fault: one root cause, naming the node', ()
       await rt.destroy(LAB);
       await deployLab(rt, dir, [rt]);
       expect((await new LabWaiter(rt, lab).until('routes', 60_000)).ok).toBe(true);
-      await f.seed(lab);
+      await f.seed(rt, LAB);
       // a route-map change and a blackhole take a moment to show: give them the 2 s a person would
       await new Promise((r) => setTimeout(r, 2000));
       const t0 = Date.now();
