@@ -2,7 +2,7 @@
  * Progress is a renderer choice, made by the command: listr2's default renderer on a
  * terminal, its simple line renderer (one line per step and per message, each step with
  * its time) when stdout is not a terminal or CI is set, nothing when the command's
- * stdout is machine-readable (--json) or under the test runner. It renders the
+ * stdout is machine-readable (--json). It renders the
  * application layer's step events (app/events.ts); it never runs the work itself.
  */
 import chalk from 'chalk';
@@ -12,7 +12,7 @@ import type { AppEvent, OnEvent } from '../app/events.js';
 export type ProgressMode = 'tty' | 'plain' | 'silent';
 
 export function progressMode(opts: { quiet?: boolean } = {}): ProgressMode {
-  if (opts.quiet || process.env['VITEST']) return 'silent';
+  if (opts.quiet) return 'silent';
   if (!process.stdout.isTTY || process.env['CI'] || process.env['TERM'] === 'dumb') return 'plain';
   return 'tty';
 }
