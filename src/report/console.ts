@@ -70,8 +70,10 @@ export function formatCauses(report: RunReport, opts: { verbose?: boolean } = {}
   const lines = [chalk.bold(causes.length === 1 ? 'Root cause:' : `Root causes (${causes.length} independent faults):`)];
   causes.forEach((c, i) => {
     lines.push(`${chalk.red(`${i + 1}.`)} ${c.summary}`);
-    for (const r of c.roots.slice(0, opts.verbose ? undefined : 4)) lines.push(`     ${MARK.fail}  ${r.check}: ${r.name}  ${chalk.dim(r.message)}`);
-    if (!opts.verbose && c.roots.length > 4) lines.push(chalk.dim(`     … ${c.roots.length - 4} more`));
+    // the fault's own rows: a node's every session both ways is 2 x its links (16 for a 8-uplink spine)
+    const shown = opts.verbose ? c.roots.length : 16;
+    for (const r of c.roots.slice(0, shown)) lines.push(`     ${MARK.fail}  ${r.check}: ${r.name}  ${chalk.dim(r.message)}`);
+    if (c.roots.length > shown) lines.push(chalk.dim(`     … ${c.roots.length - shown} more (--verbose)`));
     if (c.consequences.length) {
       lines.push(chalk.dim(`     + ${c.consequences.length} knock-on failure(s): ${countByCheck(c.consequences)}${opts.verbose ? '' : ' (--verbose lists them)'}`));
       if (opts.verbose) for (const r of c.consequences) lines.push(chalk.dim(`       ${r.check}: ${r.name}  ${r.message}`));
