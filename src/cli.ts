@@ -12,6 +12,9 @@ const runtimeOption = () =>
     .choices(['auto', 'netns', 'clab'])
     .default('auto');
 
+const nameOption = () =>
+  new Option('-n, --name <lab>', "run the lab file as a lab of this name (default: the file's name:), e.g. one per student: --name s1")
+
 const targetOption = () =>
   new Option('--target <engine>', 'containerlab: <lab>.clab.yml + FRR configs (also the netns runtime); clabernetes: one YAML for kubectl apply (names checked as Kubernetes names)')
     .choices(['containerlab', 'clabernetes'])
@@ -31,11 +34,12 @@ function buildProgram(): Command {
     .description('validate a lab file and write its containerlab topology and FRR configs')
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')
     .option('-o, --out <dir>', 'output directory (default: out/<lab name>)')
+    .addOption(nameOption())
     .addOption(targetOption())
     .addOption(new Option('--api <group>', 'clabernetes API group of the Topology').choices(['c9s.run', 'clabernetes.containerlab.dev']).default('c9s.run'))
-    .action(async (labfile: string | undefined, o: { out?: string; target: string; api: string }) => {
+    .action(async (labfile: string | undefined, o: { out?: string; name?: string; target: string; api: string }) => {
       const { generateCommand } = await import('./commands/generate.js');
-      await generateCommand({ labfile, out: o.out, target: o.target as 'clabernetes', api: o.api as 'c9s.run' });
+      await generateCommand({ labfile, name: o.name, out: o.out, target: o.target as 'clabernetes', api: o.api as 'c9s.run' });
     });
 
   program
@@ -60,12 +64,13 @@ function buildProgram(): Command {
     .command('up')
     .description('validate, generate, deploy and wait until every BGP session is Established')
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')
+    .addOption(nameOption())
     .addOption(runtimeOption())
     .option('-o, --out <dir>', 'artifacts directory (default: out/<lab name>)')
     .option('--timeout <seconds>', 'how long to wait for sessions and routes', '60')
-    .action(async (labfile: string | undefined, o: { runtime: string; out?: string; timeout: string }) => {
+    .action(async (labfile: string | undefined, o: { name?: string; runtime: string; out?: string; timeout: string }) => {
       const { upCommand } = await import('./commands/up.js');
-      await upCommand({ labfile, runtime: o.runtime as 'auto', out: o.out, timeoutSec: Number(o.timeout) });
+      await upCommand({ labfile, name: o.name, runtime: o.runtime as 'auto', out: o.out, timeoutSec: Number(o.timeout) });
     });
 
   program
@@ -136,6 +141,7 @@ function buildProgram(): Command {
     .command('test')
     .description('up, run every check (failover included), down; the command for CI')
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')
+    .addOption(nameOption())
     .addOption(runtimeOption())
     .option('-o, --out <dir>', 'artifacts directory (default: out/<lab name>)')
     .option('--only <checks>', 'comma-separated subset of checks')
@@ -146,11 +152,12 @@ function buildProgram(): Command {
     .action(
       async (
         labfile: string | undefined,
-        o: { runtime: string; out?: string; only?: string; keep?: boolean; json?: boolean; junit?: string; timeout: string },
+        o: { name?: string; runtime: string; out?: string; only?: string; keep?: boolean; json?: boolean; junit?: string; timeout: string },
       ) => {
         const { testCommand } = await import('./commands/test.js');
         await testCommand({
           labfile,
+          name: o.name,
           runtime: o.runtime as 'auto',
           out: o.out,
           only: o.only?.split(',').map((s) => s.trim()).filter(Boolean),

@@ -20,6 +20,8 @@ import { formatTimings, ignore, runSteps, type AppOptions, type StepTiming } fro
 
 export interface UpOptions {
   labfile?: string;
+  /** run the file as a lab of this name (`--name`: one lab file, many instances) */
+  name?: string;
   runtime: RuntimeChoice;
   out?: string;
   timeoutSec: number;
@@ -60,7 +62,7 @@ export async function bringUp(o: UpOptions, app: AppOptions = {}): Promise<UpRes
             // the runtime's own checks (root, FRR installed) before anything is written
             selected = await selectRuntime(o.runtime);
             await selected.runtime.preflight();
-            lab = await loadLab(labfile);
+            lab = await loadLab(labfile, [], { name: o.name });
             h.title(`validate ${labfile}: lab ${lab.name}, ${lab.nodes.length} nodes, ${lab.links.length} links`);
             throwIfAborted(signal);
           },

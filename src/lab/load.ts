@@ -28,8 +28,27 @@ export interface LoadResult {
   problems: LocatedProblem[];
 }
 
+export interface LoadOptions {
+  /**
+   * Run the file as a lab of this name (`--name`): the file's `name:` is replaced before
+   * validation, so every name derived from it (artifacts dir, namespaces, containers) and
+   * every rule on it (length of clab-<lab>-<node>) use this one.
+   */
+  name?: string;
+}
+
+/** A `--name` that can be a lab name, else the user error saying why (before any file is read). */
+export function assertNameOverride(name: string): void {
+  const r = labFileSchema.shape.name.safeParse(name);
+  if (!r.success) {
+    throw new BgplabError('E_LAB_NAME', `--name "${name}": ${r.error.issues.map((i) => i.message).join('; ')}`, {
+      hint: 'e.g. --name s1 (lowercase letters, digits, dashes)',
+    });
+  }
+}
+
 /** Pure: parse and expand lab text. `file` is only used in messages. */
-export function loadLabText(text: string, file: string, rules: LabRule[] = []): LoadResult {
+export function loadLabText(text: string, file: string, rules: LabRule[] = [], opts: LoadOptions = {}): LoadResult {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => {
@@ -50,6 +69,10 @@ export function loadLabText(text: string, file: string, rules: LabRule[] = []): 
   const data: unknown = doc.toJS();
   if (data === null || data === undefined || typeof data !== 'object' || Array.isArray(data)) {
     return { problems: [{ file, line: 1, col: 1, path: [], message: 'the lab file must be a YAML mapping', hint: 'start with `name: mylab`' }] };
+  }
+  if (opts.name !== undefined) {
+    assertNameOverride(opts.name);
+    (data as Record<string, unknown>)['name'] = opts.name;
   }
   const locate = (p: LabProblem): LocatedProblem => ({ ...p, file, ...at(offsetOf(doc, p.path, p.atKey)) });
   // Report every problem at once: after shape errors, drop the offending fields and run
@@ -130,7 +153,8 @@ function removePaths(data: unknown, paths: FieldPath[], remaps: Map<string, numb
 }
 
 /** Read, validate and expand a lab file; throws one BgplabError listing every problem. */
-export async function loadLab(file = DEFAULT_LAB, rules: LabRule[] = []): Promise<Lab> {
+export async function loadLab(file = DEFAULT_LAB, rules: LabRule[] = [], opts: LoadOptions = {}): Promise<Lab> {
+  if (opts.name !== undefined) assertNameOverride(opts.name);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -141,7 +165,7 @@ export async function loadLab(file = DEFAULT_LAB, rules: LabRule[] = []): Promis
       cause: e,
     });
   }
-  const { lab, problems } = loadLabText(text, file, rules);
+  const { lab, problems } = loadLabText(text, file, rules, opts);
   if (lab) return lab;
   throw labProblemsError(file, problems);
 }

@@ -6,7 +6,7 @@
 import { findTopologyFile, loadTopology } from '../clab/topology.js';
 import { BgplabError, isBgplabError } from '../util/errors.js';
 import type { DeployOptions, PreparedLab, Runtime } from './runtime.js';
-import { assertLabName, readState, writeState, type LabState } from './state.js';
+import { assertLabName, claimState, readState, writeState, type LabState } from './state.js';
 
 /**
  * Refuse a lab name that is up, or partly present, on ANY runtime: a recorded state, or
@@ -55,8 +55,13 @@ export async function deployLab(runtime: Runtime, dir: string, others: readonly 
     pid: process.pid,
     nodes: prepared.nodes,
   };
-  // first, so that `bgplab down` finds everything even if we die half-way
-  await writeState(state);
+  // first, so that `bgplab down` finds everything even if we die half-way; exclusive, so
+  // that of two `up`s of one name started together only one goes on
+  if (!(await claimState(state))) {
+    throw new BgplabError('E_LAB_UP', `lab "${plan.name}" is already up: another bgplab process is bringing it up right now`, {
+      hint: `give each instance its own name (bgplab up LABFILE --name NAME), or take it down first: bgplab down ${plan.name}`,
+    });
+  }
   try {
     await runtime.deploy(prepared, opts);
   } catch (e) {
