@@ -5,6 +5,7 @@
  */
 import { findTopologyFile, loadTopology } from '../clab/topology.js';
 import { BgplabError, isBgplabError } from '../util/errors.js';
+import { assertHostFits } from './host-facts.js';
 import type { DeployOptions, PreparedLab, Runtime } from './runtime.js';
 import { assertLabName, claimState, readState, writeState, type LabState } from './state.js';
 
@@ -36,7 +37,7 @@ export interface DeployedLab {
 /**
  * Deploy the artifacts in `dir` on `runtime`: load the topology, refuse a name that is up
  * anywhere (`others`: every runtime that can be asked), let the runtime check the plan,
- * record the state, create. On any failure what was created is destroyed before the
+ * check that it fits the machine (host-facts.ts), record the state, create. On any failure what was created is destroyed before the
  * error is thrown, and the error says so.
  */
 export async function deployLab(runtime: Runtime, dir: string, others: readonly Runtime[], opts: DeployOptions = {}): Promise<DeployedLab> {
@@ -44,6 +45,9 @@ export async function deployLab(runtime: Runtime, dir: string, others: readonly 
   const plan = await loadTopology(await findTopologyFile(dir));
   await assertNotUp(plan.name, others);
   const prepared = await runtime.prepare(plan);
+  // what the lab needs from the machine (shared by every lab on it) against what is left:
+  // refused here, before anything exists, rather than a session timeout after the deploy
+  await assertHostFits(plan.name, prepared.nodes, (m) => opts.onProgress?.(m));
   const state: LabState = {
     version: 1,
     name: plan.name,

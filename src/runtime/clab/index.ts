@@ -40,7 +40,7 @@ import {
 import { DEPLOYER_NAME, dockerDeploy } from './docker-deploy.js';
 import { parseDaemonsFile } from '../netns/frr.js';
 import { assertLabName, readState, removeLabState, type NodeState } from '../state.js';
-import { neighbourTablePressure } from '../host-limits.js';
+import { neighbourTablePressure } from '../host-facts.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime } from '../runtime.js';

@@ -58,7 +58,7 @@ import {
 } from './proc.js';
 import { assertLabName, labStateDir, listStates, nodeStateDir, readState, removeLabState, type LabState, type NodeState } from '../state.js';
 import { vtyShow } from './vty.js';
-import { neighbourTablePressure } from '../host-limits.js';
+import { neighbourTablePressure } from '../host-facts.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime } from '../runtime.js';
