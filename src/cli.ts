@@ -125,6 +125,25 @@ function buildProgram(): Command {
       await vtyshCommand({ lab: o.lab, node, commands: o.command ?? [] });
     });
 
+  const host = program
+    .command('host')
+    .description("this machine's budgets for labs: IPv6 neighbour table, memory, tasks; what the labs up hold; how many more fit")
+    .option('--lab <file>', 'measure one more lab of this file (default: labs/clos.yml)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { lab?: string; json?: boolean }) => {
+      const { hostCommand } = await import('./commands/host.js');
+      await hostCommand({ labfile: o.lab, json: !!o.json });
+    });
+  host
+    .command('tune')
+    .description('raise the IPv6 neighbour-table thresholds (net.ipv6.neigh.default.gc_thresh1/2/3) to fit N nodes; prints each before/after; --revert restores')
+    .option('--nodes <n>', 'nodes to fit (all labs together)', '400')
+    .option('--revert', 'restore the values recorded before the first tune')
+    .action(async (o: { nodes: string; revert?: boolean }) => {
+      const { hostTuneCommand } = await import('./commands/host.js');
+      await hostTuneCommand({ nodes: o.nodes, revert: !!o.revert });
+    });
+
   program
     .command('check')
     .description('run checks against a running lab')
