@@ -123,57 +123,33 @@ export interface BudgetRow {
 export function assessFit(facts: HostFacts, running: readonly LabDemand[], want: LabDemand): BudgetRow[] {
   const rows: BudgetRow[] = [];
   const up = sumDemand(running);
+  /** one row: `over` (used + need beyond the cap, or a verdict of its own) gets `verdict` and `why` */
+  const row = (resource: string, unit: string, cap: number, used: number, need: number, over: BudgetRow['verdict'], why: string) =>
+    rows.push({ resource, unit, cap, used, need, verdict: over, ...(over !== 'ok' ? { why } : {}) });
+  const beyond = (used: number, need: number, cap: number, v: BudgetRow['verdict']) => (used + need > cap ? v : 'ok');
   const n6 = facts.neigh6;
   if (n6) {
-    const pinnedUsed = up.interfaces * NEIGH_PINNED_PER_INTERFACE;
-    const pinnedNeed = want.interfaces * NEIGH_PINNED_PER_INTERFACE;
-    const pinnedOver = pinnedUsed + pinnedNeed > n6.gcThresh3;
-    rows.push({
-      resource: 'IPv6 neighbours, pinned (1 per interface)',
-      cap: n6.gcThresh3,
-      used: pinnedUsed,
-      need: pinnedNeed,
-      unit: 'entries',
-      verdict: pinnedOver ? 'refuse' : 'ok',
-      ...(pinnedOver ? { why: 'the link-local peers alone overflow the table: sessions cannot come up' } : {}),
-    });
-    const steadyUsed = Math.max(n6.entries, up.interfaces * NEIGH_STEADY_PER_INTERFACE);
-    const steadyNeed = want.interfaces * NEIGH_STEADY_PER_INTERFACE;
-    const steadyOver = steadyUsed + steadyNeed > n6.gcThresh3;
-    rows.push({
-      resource: `IPv6 neighbours, all (${NEIGH_STEADY_PER_INTERFACE} per interface)`,
-      cap: n6.gcThresh3,
-      used: steadyUsed,
-      need: steadyNeed,
-      unit: 'entries',
-      verdict: steadyOver ? 'warn' : 'ok',
-      ...(steadyOver ? { why: 'the kernel will evict multicast entries to make room: router advertisements may fail for a while and sessions come up late' } : {}),
-    });
+    const [pu, pn] = [up.interfaces * NEIGH_PINNED_PER_INTERFACE, want.interfaces * NEIGH_PINNED_PER_INTERFACE];
+    row('IPv6 neighbours, pinned (1 per interface)', 'entries', n6.gcThresh3, pu, pn, beyond(pu, pn, n6.gcThresh3, 'refuse'), 'the link-local peers alone overflow the table: sessions cannot come up');
+    const [su, sn] = [Math.max(n6.entries, up.interfaces * NEIGH_STEADY_PER_INTERFACE), want.interfaces * NEIGH_STEADY_PER_INTERFACE];
+    row(
+      `IPv6 neighbours, all (${NEIGH_STEADY_PER_INTERFACE} per interface)`,
+      'entries',
+      n6.gcThresh3,
+      su,
+      sn,
+      beyond(su, sn, n6.gcThresh3, 'warn'),
+      'the kernel will evict multicast entries to make room: router advertisements may fail for a while and sessions come up late',
+    );
   }
   if (facts.memAvailableKiB !== undefined) {
     const need = want.nodes * PSS_MIB_PER_NODE;
     const free = Math.floor(facts.memAvailableKiB / 1024);
-    rows.push({
-      resource: `memory (${PSS_MIB_PER_NODE} MiB per node)`,
-      cap: free,
-      used: 0,
-      need,
-      unit: 'MiB',
-      verdict: need > free ? 'refuse' : need > 0.8 * free ? 'warn' : 'ok',
-      ...(need > free ? { why: 'the daemons do not fit in the memory available' } : need > 0.8 * free ? { why: 'little memory would be left for anything else' } : {}),
-    });
+    const v = need > free ? 'refuse' : need > 0.8 * free ? 'warn' : 'ok';
+    row(`memory (${PSS_MIB_PER_NODE} MiB per node)`, 'MiB', free, 0, need, v, v === 'refuse' ? 'the daemons do not fit in the memory available' : 'little memory would be left for anything else');
   }
   if (facts.pidMax !== undefined && facts.tasksNow !== undefined) {
-    const over = facts.tasksNow + want.tasks > facts.pidMax;
-    rows.push({
-      resource: 'tasks (kernel.pid_max)',
-      cap: facts.pidMax,
-      used: facts.tasksNow,
-      need: want.tasks,
-      unit: 'tasks',
-      verdict: over ? 'refuse' : 'ok',
-      ...(over ? { why: 'the daemons cannot all start' } : {}),
-    });
+    row('tasks (kernel.pid_max)', 'tasks', facts.pidMax, facts.tasksNow, want.tasks, beyond(facts.tasksNow, want.tasks, facts.pidMax, 'refuse'), 'the daemons cannot all start');
   }
   return rows;
 }
