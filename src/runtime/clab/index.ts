@@ -154,8 +154,9 @@ export class ClabRuntime implements Runtime {
         });
       }
     }
-    // the daemons each node must run: its bound daemons file decides (zebra and staticd
-    // always; mgmtd exists only from FRR 9 on, so it is not required)
+    // the daemons each node must run: its bound daemons file decides (zebra always; staticd
+    // unless the file says staticd=no, as bgplab's does: frrinit starts it anyway, it is then
+    // just not required; mgmtd exists only from FRR 9 on, so it is not required)
     const nodes: NodeState[] = [];
     for (const n of plan.nodes) {
       const f = n.frrFiles['daemons'];
