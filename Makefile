@@ -15,6 +15,7 @@ help:
 	@echo "make test   install what is missing, build, run unit and live tests (needs root)"
 	@echo "make bench  benchmarks (needs root): up/down times, memory, CPU, failover outage, scale; bench/results/"
 	@echo "make bench-quick  the default lab only, 3 runs (about a minute)"
+	@echo "make bench-class  a class: 10 default labs at once, then 30 after bgplab host tune (always reverted)"
 	@echo "make docker        install docker.io and start dockerd (no systemd needed; idempotent)"
 	@echo "make images        build the FRR node image bgplab/frr:latest offline (debootstrap + docker import; cached)"
 	@echo "make containerlab  build containerlab $(CLAB_VERSION) from its Go module into /usr/local/bin (cached)"
@@ -104,4 +105,11 @@ bench-quick: setup build
 bench-generate: build
 	node dist/bench/generate.js $(BENCH_ARGS)
 
-.PHONY: bench bench-quick bench-generate
+# A workshop on one machine: N default labs at once, each its own `bgplab up --name` process.
+# 10 on the untuned host, then 30 after `bgplab host tune` (reverted at the end, even on failure).
+# bench/results/class-<N>.{json,md}. CLASS_ARGS="--prefix st" names the labs st1..stN.
+bench-class: setup build
+	node dist/bench/class.js --labs 10 $(CLASS_ARGS)
+	node dist/bench/class.js --labs 30 --tune $(CLASS_ARGS)
+
+.PHONY: bench bench-quick bench-generate bench-class

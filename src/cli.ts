@@ -12,6 +12,9 @@ const runtimeOption = () =>
     .choices(['auto', 'netns', 'clab'])
     .default('auto');
 
+const nameOption = () =>
+  new Option('-n, --name <lab>', "run the lab file as a lab of this name (default: the file's name:), e.g. one per student: --name s1")
+
 const targetOption = () =>
   new Option('--target <engine>', 'containerlab: <lab>.clab.yml + FRR configs (also the netns runtime); clabernetes: one YAML for kubectl apply (names checked as Kubernetes names)')
     .choices(['containerlab', 'clabernetes'])
@@ -31,9 +34,10 @@ function buildProgram(): Command {
     .description('validate a lab file and write its containerlab topology and FRR configs')
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')
     .option('-o, --out <dir>', 'output directory (default: out/<lab name>)')
+    .addOption(nameOption())
     .addOption(targetOption())
     .addOption(new Option('--api <group>', 'clabernetes API group of the Topology').choices(['c9s.run', 'clabernetes.containerlab.dev']).default('c9s.run'))
-    .action(async (labfile: string | undefined, o: { out?: string; target: string; api: string }) => (await import('./commands/generate.js')).generateCommand({ labfile, out: o.out, target: o.target as 'clabernetes', api: o.api as 'c9s.run' }));
+    .action(async (labfile: string | undefined, o: { out?: string; name?: string; target: string; api: string }) => (await import('./commands/generate.js')).generateCommand({ labfile, name: o.name, out: o.out, target: o.target as 'clabernetes', api: o.api as 'c9s.run' }));
 
   program
     .command('validate')
@@ -51,10 +55,11 @@ function buildProgram(): Command {
     .command('up')
     .description('validate, generate, deploy and wait until every BGP session is Established')
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')
+    .addOption(nameOption())
     .addOption(runtimeOption())
     .option('-o, --out <dir>', 'artifacts directory (default: out/<lab name>)')
     .option('--timeout <seconds>', 'how long to wait for sessions and routes', '60')
-    .action(async (labfile: string | undefined, o: { runtime: string; out?: string; timeout: string }) => (await import('./commands/up.js')).upCommand({ labfile, runtime: o.runtime as 'auto', out: o.out, timeoutSec: Number(o.timeout) }));
+    .action(async (labfile: string | undefined, o: { name?: string; runtime: string; out?: string; timeout: string }) => (await import('./commands/up.js')).upCommand({ labfile, name: o.name, runtime: o.runtime as 'auto', out: o.out, timeoutSec: Number(o.timeout) }));
 
   program
     .command('down')
@@ -92,6 +97,25 @@ function buildProgram(): Command {
     .argument('<node>', 'node name')
     .option('-c, --command <cmd...>', 'vtysh command(s) to run')
     .action(async (node: string, o: { lab?: string; command?: string[] }) => (await import('./commands/exec.js')).vtyshCommand({ lab: o.lab, node, commands: o.command ?? [] }));
+
+  const host = program
+    .command('host')
+    .description("this machine's budgets for labs: IPv6 neighbour table, memory, tasks; what the labs up hold; how many more fit")
+    .option('--lab <file>', 'measure one more lab of this file (default: labs/clos.yml)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { lab?: string; json?: boolean }) => {
+      const { hostCommand } = await import('./commands/host.js');
+      await hostCommand({ labfile: o.lab, json: !!o.json });
+    });
+  host
+    .command('tune')
+    .description('raise the IPv6 neighbour-table thresholds (net.ipv6.neigh.default.gc_thresh1/2/3) to fit N nodes; prints each before/after; --revert restores')
+    .option('--nodes <n>', 'nodes to fit (all labs together)', '400')
+    .option('--revert', 'restore the values recorded before the first tune')
+    .action(async (o: { nodes: string; revert?: boolean }) => {
+      const { hostTuneCommand } = await import('./commands/host.js');
+      await hostTuneCommand({ nodes: o.nodes, revert: !!o.revert });
+    });
 
   program
     .command('check')
@@ -157,6 +181,7 @@ function buildProgram(): Command {
     .command('test')
     .description('up, run every check (failover included), down; the command for CI')
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')
+    .addOption(nameOption())
     .addOption(runtimeOption())
     .option('-o, --out <dir>', 'artifacts directory (default: out/<lab name>)')
     .option('--only <checks>', 'comma-separated subset of checks')
@@ -168,11 +193,12 @@ function buildProgram(): Command {
     .action(
       async (
         labfile: string | undefined,
-        o: { runtime: string; out?: string; only?: string; keep?: boolean; json?: boolean; junit?: string; verbose?: boolean; timeout: string },
+        o: { name?: string; runtime: string; out?: string; only?: string; keep?: boolean; json?: boolean; junit?: string; verbose?: boolean; timeout: string },
       ) => {
         const { testCommand } = await import('./commands/test.js');
         await testCommand({
           labfile,
+          name: o.name,
           runtime: o.runtime as 'auto',
           out: o.out,
           only: o.only?.split(',').map((s) => s.trim()).filter(Boolean),

@@ -15,6 +15,8 @@ import { bringUp } from './up.js';
 
 export interface TestOptions {
   labfile?: string;
+  /** run the file as a lab of this name (see UpOptions.name) */
+  name?: string;
   runtime: RuntimeChoice;
   out?: string;
   only?: string[];
@@ -46,7 +48,7 @@ export async function testLab(o: TestOptions, app: AppOptions & { onCheck?: (run
   selectChecks(CHECKS, o.only);
   const onEvent = app.onEvent ?? ignore;
   const labfile = o.labfile ?? DEFAULT_LAB;
-  const name = (await loadLab(labfile)).name;
+  const name = (await loadLab(labfile, [], { name: o.name })).name;
   const t0 = Date.now();
   const takeDown = async (why: string) => {
     if (o.keep) {
@@ -58,7 +60,7 @@ export async function testLab(o: TestOptions, app: AppOptions & { onCheck?: (run
   };
   let up;
   try {
-    up = await bringUp({ labfile, runtime: o.runtime, out: o.out, timeoutSec: o.timeoutSec }, app);
+    up = await bringUp({ labfile, name, runtime: o.runtime, out: o.out, timeoutSec: o.timeoutSec }, app);
   } catch (e) {
     // E_LAB_UP: someone's lab of that name is running; it is not ours to take down.
     // E_INTERRUPTED: bringUp already took it down.

@@ -11,7 +11,8 @@ import { explainSessions } from '../observe/sessions.js';
 import { LabWaiter, type WaitResult } from '../observe/wait.js';
 import { defaultOutDir, writeArtifacts } from '../render/index.js';
 import { formatSessionTable } from '../report/sessions.js';
-import { neighbourTableDiagnosis, readNeighbourTable, type NeighbourTable } from '../runtime/host-limits.js';
+import { readNeighbourTable } from '../runtime/host-facts.js';
+import { neighbourTableDiagnosis, type NeighbourTable } from '../runtime/host-limits.js';
 import { deployLab } from '../runtime/lifecycle.js';
 import { availableRuntimes, selectRuntime, type RuntimeChoice, type SelectedRuntime } from '../runtime/select.js';
 import { BgplabError, isBgplabError } from '../util/errors.js';
@@ -20,6 +21,8 @@ import { formatTimings, ignore, runSteps, type AppOptions, type StepTiming } fro
 
 export interface UpOptions {
   labfile?: string;
+  /** run the file as a lab of this name (`--name`: one lab file, many instances) */
+  name?: string;
   runtime: RuntimeChoice;
   out?: string;
   timeoutSec: number;
@@ -60,7 +63,7 @@ export async function bringUp(o: UpOptions, app: AppOptions = {}): Promise<UpRes
             // the runtime's own checks (root, FRR installed) before anything is written
             selected = await selectRuntime(o.runtime);
             await selected.runtime.preflight();
-            lab = await loadLab(labfile);
+            lab = await loadLab(labfile, [], { name: o.name });
             h.title(`validate ${labfile}: lab ${lab.name}, ${lab.nodes.length} nodes, ${lab.links.length} links`);
             throwIfAborted(signal);
           },

@@ -58,6 +58,8 @@ const ROOT = resolve(HERE, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 /** Ctrl-C: finish the current run, take its lab down, skip the rest, write what was measured */
 let interrupted = false;
+/** lab name prefix (--prefix) */
+let PREFIX = 'bn';
 
 // ---------------------------------------------------------------------------
 // options
@@ -88,6 +90,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'quiet-wait': { type: 'string' },
       'time-budget': { type: 'string' },
       out: { type: 'string', default: 'bench/results' },
+      prefix: { type: 'string', default: 'bn' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -111,6 +114,7 @@ function parseOptions(argv: string[]): BenchOptions {
         '  --quiet-wait S        total seconds to wait for other labs to finish before measuring (600; quick 0)',
         '  --time-budget MIN     stop scaling past 400 nodes after this many minutes in all (60)',
         '  --out DIR             results directory (bench/results)',
+        '  --prefix P            lab names start with P (bn): give each developer sharing the machine their own',
         '',
       ].join('\n'),
     );
@@ -145,6 +149,7 @@ function parseOptions(argv: string[]): BenchOptions {
     idleSec: num(values.idle, quick ? 3 : 5),
     quietWaitSec: num(values['quiet-wait'], quick ? 0 : 600),
     out: values.out as string,
+    prefix: values.prefix as string,
     timeBudgetMin: num(values['time-budget'], 60),
   };
 }
@@ -161,7 +166,7 @@ const errText = (e: unknown): string => {
   return e instanceof Error ? e.message : String(e);
 };
 
-const ours = (name: string) => /^clab-bn/.test(name) || /^bnbare-/.test(name);
+const ours = (name: string) => name.startsWith(`clab-${PREFIX}`) || name.startsWith(`${PREFIX}bare-`);
 
 /** Other people's labs on this machine: namespaces, zebras and containers that are not ours. */
 async function noise(): Promise<Noise> {
@@ -426,7 +431,7 @@ async function sizeRuns(
 /** Bare `ip -batch` namespaces + veth pairs of the same shape: the floor under any deploy. */
 async function bareBaseline(lab: Lab, runs: number): Promise<BaselineResult> {
   const idx = new Map(lab.nodes.map((n, i) => [n.name, i]));
-  const ns = (node: string) => `bnbare-${idx.get(node)}`;
+  const ns = (node: string) => `${PREFIX}bare-${idx.get(node)}`;
   const create: number[] = [];
   const del: number[] = [];
   for (let r = 0; r < runs; r++) {
@@ -499,7 +504,7 @@ async function failoverSuite(baseText: string, work: string, o: BenchOptions, ga
   const out: FailoverResult[] = [];
   for (const [i, plan] of FAILOVER_PLANS.entries()) {
     if (interrupted) break;
-    const spec = await writeLab(work, `bnfo${i}`, `failover, BFD ${plan.bfdLabel}`, renameLabText(baseText, `bnfo${i}`, plan.variant));
+    const spec = await writeLab(work, `${PREFIX}fo${i}`, `failover, BFD ${plan.bfdLabel}`, renameLabText(baseText, `${PREFIX}fo${i}`, plan.variant));
     const lab = labOf(spec);
     const all = defaultScenarios(lab);
     const scenarios = plan.kinds.flatMap((k) => all.filter((s) => s.kind === k));
@@ -566,6 +571,7 @@ async function frrVersion(): Promise<string> {
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
+  PREFIX = o.prefix;
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     process.stderr.write('bench needs root (namespaces, FRR daemons): sudo make bench\n');
     process.exit(2);
@@ -619,7 +625,7 @@ async function main(): Promise<void> {
   try {
     // 1. the default lab, netns, then containerlab
     const baseText = await readFile(resolve(ROOT, o.lab), 'utf8');
-    const def = await writeLab(work, 'bnclos', 'default lab', renameLabText(baseText, 'bnclos'));
+    const def = await writeLab(work, `${PREFIX}clos`, 'default lab', renameLabText(baseText, `${PREFIX}clos`));
     const defLab = labOf(def);
     if (o.runDefault) {
       await gate.wait('the default lab');
@@ -679,7 +685,7 @@ async function main(): Promise<void> {
         const need = 2 * links;
         const budget = nb ? nb.gcThresh3 - nb.entries : undefined;
         const fits = budget === undefined || need <= budget;
-        const name = `bn${n}`;
+        const name = `${PREFIX}${n}`;
         const spec = await writeLab(work, name, sizeLabel(size), fabricLabText(name, size));
         // a fabric predicted not to fit gets one run and a shorter wait: it is there to show the break
         const timeoutSec = fits ? Math.max(120, n) : 90;

@@ -10,13 +10,25 @@ const range = (s: Summary | undefined, f: (x: number) => string) => (s && s.n > 
 const sec = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(x >= 10 ? 0 : 1)} s`);
 const pct = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(1)} %`);
 
+/**
+ * Everything bring-up cost, per node: the daemons, bgplab, its helpers (ip, vtysh, the
+ * daemons' start-up before they detach) and Docker's, medians summed, over the node count.
+ */
+export function cpuPerNode(r: SizeResult): number | undefined {
+  const s = r.summary;
+  const parts = ['cpuDaemonsUpSec', 'cpuBgplabSec', 'cpuChildrenSec', 'cpuDockerSec'].map((k) => med(s[k]));
+  if (parts[0] === undefined || parts[2] === undefined || !r.nodes) return undefined;
+  return parts.reduce<number>((a, b) => a + (b ?? 0), 0) / r.nodes;
+}
+
 function upRow(r: SizeResult): string {
   const s = r.summary;
   const ok = r.samples.filter((x) => x.ok).length;
   const gen = (med(s['validateMs']) ?? 0) + (med(s['generateMs']) ?? 0);
   const cpu = [med(s['cpuDaemonsUpSec']), med(s['cpuBgplabSec']), med(s['cpuChildrenSec'])].map(sec).join(' / ');
   const dockerCpu = r.runtime === 'clab' ? ` + docker ${sec(med(s['cpuDockerSec']))}` : '';
-  return `| ${r.label} | ${r.nodes} | ${r.links} | ${r.runtime} | ${ok}/${r.samples.length} | ${ok ? fmtMs(gen) : '—'} | ${fmtMs(med(s['deployMs']))} | ${fmtMs(med(s['sessionsMs']))} | ${fmtMs(med(s['routesMs']))} | **${fmtMs(med(s['upMs']))}**${range(s['upMs'], fmtMs)} | ${fmtMs(med(s['downMs']))} | ${fmtMiB(med(s['rssKiBPerNode']))} / ${fmtMiB(med(s['pssKiBPerNode']))} | ${cpu}${dockerCpu} | ${pct(med(s['idleCpuPct']))} |`;
+  const perNode = cpuPerNode(r);
+  return `| ${r.label} | ${r.nodes} | ${r.links} | ${r.runtime} | ${ok}/${r.samples.length} | ${ok ? fmtMs(gen) : '—'} | ${fmtMs(med(s['deployMs']))} | ${fmtMs(med(s['sessionsMs']))} | ${fmtMs(med(s['routesMs']))} | **${fmtMs(med(s['upMs']))}**${range(s['upMs'], fmtMs)} | ${fmtMs(med(s['downMs']))} | ${fmtMiB(med(s['rssKiBPerNode']))} / ${fmtMiB(med(s['pssKiBPerNode']))} | ${cpu}${dockerCpu} | ${perNode === undefined ? '—' : `**${perNode.toFixed(2)}**`} | ${pct(med(s['idleCpuPct']))} |`;
 }
 
 function failoverRow(f: FailoverResult): string {
@@ -45,7 +57,12 @@ export function targets(r: BenchReport): TargetRow[] {
     const u = med(big.summary['upMs']);
     const rss = med(big.summary['rssKiBPerNode']);
     const pss = med(big.summary['pssKiBPerNode']);
-    rows.push({ target: `${big.nodes}-node fabric (${big.label}) up ≤ 60 s`, measured: fmtMs(u), met: u === undefined ? undefined : u <= 60_000 });
+    const c = cpuPerNode(big);
+    rows.push({
+      target: `${big.nodes}-node fabric (${big.label}) up ≤ 60 s`,
+      measured: `${fmtMs(u)}${c === undefined ? '' : ` (${c.toFixed(2)} CPU-s per node)`}`,
+      met: u === undefined ? undefined : u <= 60_000,
+    });
     rows.push({
       target: `${big.nodes}-node fabric ≤ 25 MiB per node (RSS of the FRR daemons)`,
       measured: `${fmtMiB(rss)} RSS (${fmtMiB(pss)} PSS)`,
@@ -80,8 +97,8 @@ export function renderMarkdown(r: BenchReport): string {
   if (sizes.length) {
     L.push('### Up and down');
     L.push('');
-    L.push('| lab | nodes | links | runtime | runs ok | validate+generate | deploy | sessions | routes | **up** | down | RSS / PSS per node | CPU during up: daemons / bgplab / helpers | idle CPU (lab) |');
-    L.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    L.push('| lab | nodes | links | runtime | runs ok | validate+generate | deploy | sessions | routes | **up** | down | RSS / PSS per node | CPU during up: daemons / bgplab / helpers | **CPU-s per node** | idle CPU (lab) |');
+    L.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const s of sizes) L.push(upRow(s));
     L.push('');
     L.push('*up*: start of `bringUp` (what `bgplab up` runs) until every session is Established and every node has every loopback route the model predicts. *sessions*, *routes*: measured after deploy. RSS/PSS: the FRR daemons of one node, converged and idle. *helpers*: `ip`, `vtysh` and the daemons\' start-up before they detach (children of bgplab).');

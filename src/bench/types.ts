@@ -5,6 +5,8 @@ import type { Summary } from './stats.js';
 
 export interface BenchOptions {
   quick: boolean;
+  /** lab names start with it (default bn) */
+  prefix: string;
   lab: string;
   runs: number;
   largeRuns: number;

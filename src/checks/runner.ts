@@ -35,7 +35,7 @@ export interface RunReport {
 /** prefix → the nodes that originate it (loopbacks and announced prefixes, both families). */
 function prefixOwners(lab: Lab): Map<string, string[]> {
   const m = new Map<string, string[]>();
-  for (const n of lab.nodes) for (const f of ['ipv4', 'ipv6'] as const) for (const p of prefixesOf(n, f)) m.set(p, [...(m.get(p) ?? []), n.name]);
+  for (const n of lab.nodes ?? []) for (const f of ['ipv4', 'ipv6'] as const) for (const p of prefixesOf(n, f)) m.set(p, [...(m.get(p) ?? []), n.name]);
   return m;
 }
 

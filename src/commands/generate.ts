@@ -6,6 +6,8 @@ import type { ClabernetesApi } from '../render/clabernetes.js';
 
 export interface GenerateOptions {
   labfile?: string;
+  /** the lab name to generate under (default: the file's name:) */
+  name?: string;
   out?: string;
   /** containerlab (default): <lab>.clab.yml + nodes/; clabernetes: one <lab>.clabernetes.yaml */
   target?: Target;
@@ -14,7 +16,7 @@ export interface GenerateOptions {
 
 export async function generateCommand(o: GenerateOptions): Promise<void> {
   const file = o.labfile ?? DEFAULT_LAB;
-  const lab = await loadLab(file, rulesForTarget(o.target));
+  const lab = await loadLab(file, rulesForTarget(o.target), { name: o.name });
   const dir = o.out ?? defaultOutDir(lab);
   let written: string[];
   if (o.target === 'clabernetes') {

@@ -9,6 +9,7 @@ import { formatSessionTable, sessionRows } from '../report/sessions.js';
 import { readState } from '../runtime/state.js';
 import { listAllLabs } from '../runtime/select.js';
 import type { RunningLab } from '../runtime/runtime.js';
+import { printTable } from '../report/table.js';
 
 export interface StatusOptions {
   lab?: string;
@@ -118,14 +119,4 @@ export async function statusCommand(o: StatusOptions): Promise<void> {
     for (const n of x.nodes.filter((y) => y.error)) console.log(chalk.red(`${n.node}: ${n.error}`));
     console.log('');
   }
-}
-
-// eslint-disable-next-line no-control-regex
-const width = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').length;
-
-function printTable(head: string[], rows: string[][]): void {
-  const w = head.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
-  const line = (cells: string[]) => cells.map((c, i) => c + ' '.repeat(Math.max(0, w[i]! - width(c)))).join('  ').trimEnd();
-  console.log(chalk.bold(line(head)));
-  for (const r of rows) console.log(line(r));
 }

@@ -29,8 +29,27 @@ export interface LoadResult {
   problems: LocatedProblem[];
 }
 
+export interface LoadOptions {
+  /**
+   * Run the file as a lab of this name (`--name`): the file's `name:` is replaced before
+   * validation, so every name derived from it (artifacts dir, namespaces, containers) and
+   * every rule on it (length of clab-<lab>-<node>) use this one.
+   */
+  name?: string;
+}
+
+/** A `--name` that can be a lab name, else the user error saying why (before any file is read). */
+export function assertNameOverride(name: string): void {
+  const r = labFileSchema.shape.name.safeParse(name);
+  if (!r.success) {
+    throw new BgplabError('E_LAB_NAME', `--name "${name}": ${r.error.issues.map((i) => i.message).join('; ')}`, {
+      hint: 'e.g. --name s1 (lowercase letters, digits, dashes)',
+    });
+  }
+}
+
 /** Pure: parse and expand lab text. `file` is only used in messages. */
-export function loadLabText(text: string, file: string, rules: LabRule[] = []): LoadResult {
+export function loadLabText(text: string, file: string, rules: LabRule[] = [], opts: LoadOptions = {}): LoadResult {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte order mark: not part of the YAML
   const y = parseYamlText(text);
   const at = y.at;
@@ -38,6 +57,10 @@ export function loadLabText(text: string, file: string, rules: LabRule[] = []): 
   const data = y.data;
   if (data === null || data === undefined || typeof data !== 'object' || Array.isArray(data)) {
     return { problems: [{ file, line: 1, col: 1, path: [], message: 'the lab file must be a YAML mapping', hint: 'start with `name: mylab`' }] };
+  }
+  if (opts.name !== undefined) {
+    assertNameOverride(opts.name);
+    (data as Record<string, unknown>)['name'] = opts.name;
   }
   const offsets = new OffsetIndex(y.doc!);
   const locate = (p: LabProblem): LocatedProblem => ({ ...p, file, ...at(offsets.of(p.path, p.atKey)) });
@@ -153,14 +176,15 @@ function removePaths(data: unknown, paths: FieldPath[], remaps: Map<string, numb
 }
 
 /** Read, validate and expand a lab file; throws one BgplabError listing every problem. */
-export async function loadLab(file = DEFAULT_LAB, rules: LabRule[] = []): Promise<Lab> {
+export async function loadLab(file = DEFAULT_LAB, rules: LabRule[] = [], opts: LoadOptions = {}): Promise<Lab> {
+  if (opts.name !== undefined) assertNameOverride(opts.name);
   const { bytes, size } = await readLabBytes(file);
   const decoded = decodeLabBytes(bytes, size);
   if ('problem' in decoded) {
     const { line, col, message, hint } = decoded.problem;
     throw labProblemsError(file, [{ file, line, col, path: [], message, hint }]);
   }
-  const { lab, problems } = loadLabText(decoded.text, file, rules);
+  const { lab, problems } = loadLabText(decoded.text, file, rules, opts);
   if (lab) return lab;
   throw labProblemsError(file, problems);
 }

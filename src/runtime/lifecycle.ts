@@ -5,8 +5,9 @@
  */
 import { findTopologyFile, loadTopology } from '../clab/topology.js';
 import { BgplabError, isBgplabError } from '../util/errors.js';
+import { assertHostFits } from './host-facts.js';
 import type { DeployOptions, PreparedLab, Runtime } from './runtime.js';
-import { assertLabName, readState, writeState, type LabState } from './state.js';
+import { assertLabName, claimState, readState, writeState, type LabState } from './state.js';
 
 /**
  * Refuse a lab name that is up, or partly present, on ANY runtime: a recorded state, or
@@ -36,7 +37,7 @@ export interface DeployedLab {
 /**
  * Deploy the artifacts in `dir` on `runtime`: load the topology, refuse a name that is up
  * anywhere (`others`: every runtime that can be asked), let the runtime check the plan,
- * record the state, create. On any failure what was created is destroyed before the
+ * check that it fits the machine (host-facts.ts), record the state, create. On any failure what was created is destroyed before the
  * error is thrown, and the error says so.
  */
 export async function deployLab(runtime: Runtime, dir: string, others: readonly Runtime[], opts: DeployOptions = {}): Promise<DeployedLab> {
@@ -44,6 +45,9 @@ export async function deployLab(runtime: Runtime, dir: string, others: readonly 
   const plan = await loadTopology(await findTopologyFile(dir));
   await assertNotUp(plan.name, others);
   const prepared = await runtime.prepare(plan);
+  // what the lab needs from the machine (shared by every lab on it) against what is left:
+  // refused here, before anything exists, rather than a session timeout after the deploy
+  await assertHostFits(plan.name, prepared.nodes, (m) => opts.onProgress?.(m));
   const state: LabState = {
     version: 1,
     name: plan.name,
@@ -55,8 +59,13 @@ export async function deployLab(runtime: Runtime, dir: string, others: readonly 
     pid: process.pid,
     nodes: prepared.nodes,
   };
-  // first, so that `bgplab down` finds everything even if we die half-way
-  await writeState(state);
+  // first, so that `bgplab down` finds everything even if we die half-way; exclusive, so
+  // that of two `up`s of one name started together only one goes on
+  if (!(await claimState(state))) {
+    throw new BgplabError('E_LAB_UP', `lab "${plan.name}" is already up: another bgplab process is bringing it up right now`, {
+      hint: `give each instance its own name (bgplab up LABFILE --name NAME), or take it down first: bgplab down ${plan.name}`,
+    });
+  }
   try {
     await runtime.deploy(prepared, opts);
   } catch (e) {

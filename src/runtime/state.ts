@@ -5,7 +5,7 @@
  * a crash or a half-finished `up`. Runtime-neutral: both runtimes record their labs here.
  * faults.json beside it lists the faults injected into the running lab (src/faults).
  */
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { RuntimeKind } from './runtime.js';
 import { NAME_RE } from '../clab/topology.js';
@@ -83,16 +83,42 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
+let tmpSeq = 0;
+/** A temporary file beside path, unique across processes (pid) and within one (sequence). */
+const tmpName = (path: string) => `${path}.${process.pid}.${++tmpSeq}.tmp`;
+
 /** write-then-rename: a crash never leaves a half-written file */
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = tmpName(path);
   await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
   await rename(tmp, path);
 }
 
 export async function writeState(state: LabState): Promise<void> {
   await writeJsonAtomic(statePath(state.name), state);
+}
+
+/**
+ * Record a new lab's state only if no state of that name exists, atomically (link(2) fails
+ * with EEXIST, a rename would replace): two `up`s of one name started at the same moment
+ * both pass the "already up" look, and exactly one of them claims the name here.
+ * False when another process holds it.
+ */
+export async function claimState(state: LabState): Promise<boolean> {
+  const path = statePath(state.name);
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = tmpName(path);
+  await writeFile(tmp, JSON.stringify(state, null, 2) + '\n');
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
 }
 
 export const faultsPath = (lab: string) => join(STATE_ROOT, lab, 'faults.json');

@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   E_IMAGE_MISSING: 'a node image is not on this machine',
   E_CLAB_UNAVAILABLE: 'the containerlab runtime is not available in this build',
   E_CLAB_MGMT: 'containerlab would create a management network on the host',
+  E_HOST_LIMIT: 'the lab does not fit what the machine has left (neighbour table, memory, tasks); nothing was created',
+  E_HOST_TUNE: 'bgplab host tune could not read, change or restore a host setting',
   E_UNSUPPORTED: 'this kernel or runtime cannot do what was asked (e.g. delay without sch_netem)',
   // lab lifecycle
   E_LAB_UP: 'a lab of that name is already up (on any runtime)',

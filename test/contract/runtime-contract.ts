@@ -163,6 +163,29 @@ export function runtimeContract(h: ContractHarness, name: string): void {
       await h.converged(rt, lab);
     }, 120_000);
 
+    it('instances: the same lab under another name deploys beside it and goes without touching it; two deploys of one name at once, one wins', async () => {
+      // `${name}-2` shares the prefix clab-${name}-: neither lab may count the other's parts as its own
+      const second = await h.artifacts(`${name}-2`);
+      const mine = await rt.leftovers(lab.name);
+      try {
+        const [a, b] = await Promise.allSettled([deployLab(rt, second.dir, [rt, other]), deployLab(rt, second.dir, [rt, other])]);
+        const won = [a, b].filter((x) => x.status === 'fulfilled');
+        const lost = [a, b].filter((x): x is PromiseRejectedResult => x.status === 'rejected');
+        expect(won.length, lost.map((l) => String(l.reason)).join('; ')).toBe(1);
+        expect(isBgplabError(lost[0]!.reason, 'E_LAB_UP'), String(lost[0]!.reason)).toBe(true);
+        expect(await rt.leftovers(lab.name)).toEqual(mine);
+        const listed = (await rt.list()).find((l) => l.name === second.lab.name);
+        expect(listed?.nodes.every((n) => n.daemons.length > 0 && n.daemons.every((d) => d.running))).toBe(true);
+        await h.converged(rt, second.lab);
+      } finally {
+        await rt.destroy(second.lab.name);
+      }
+      expect((await rt.leftovers(second.lab.name)).items).toEqual([]);
+      expect(await rt.leftovers(lab.name)).toEqual(mine);
+      const first = (await rt.list()).find((l) => l.name === lab.name)!;
+      expect(first.nodes.every((n) => n.daemons.every((d) => d.running))).toBe(true);
+    }, 300_000);
+
     it('destroy: nothing is left, and a second destroy is fine', async () => {
       await rt.destroy(lab.name);
       expect((await rt.leftovers(lab.name)).items).toEqual([]);

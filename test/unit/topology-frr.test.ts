@@ -11,7 +11,7 @@ import {
 } from '../../src/runtime/netns/frr.js';
 
 describe('parseDaemonsFile', () => {
-  it('starts zebra first and staticd always, honours yes/no and per-daemon options', () => {
+  it('starts zebra first, staticd unless it says no, honours yes/no and per-daemon options', () => {
     const d = parseDaemonsFile(
       `# comment
 bgpd=yes
@@ -24,7 +24,10 @@ frr_profile=datacenter
 `,
       (x) => x !== 'mgmtd',
     );
-    expect(d.daemons).toEqual(['zebra', 'bgpd', 'staticd', 'bfdd']);
+    expect(d.daemons).toEqual(['zebra', 'bgpd', 'bfdd']);
+    // absent or empty: started, as frrcommon.sh does
+    expect(parseDaemonsFile('bgpd=yes\n', (x) => x !== 'mgmtd').daemons).toEqual(['zebra', 'bgpd', 'staticd']);
+    expect(parseDaemonsFile('staticd=\n', (x) => x !== 'mgmtd').daemons).toEqual(['zebra', 'staticd']);
     expect(d.options['zebra']).toEqual(['-A', '127.0.0.1', '-s', '90000000']);
     expect(d.options['bgpd']).toEqual(['-A', '127.0.0.1']);
     expect(d.profile).toBe('datacenter');

@@ -92,3 +92,20 @@ links:
     }
   });
 });
+
+describe('--name: one lab file, many instances', () => {
+  it('replaces the name before validation, so the model and every derived name carry it', () => {
+    const r = loadLabText(base, 't.yml', [], { name: 'st7' });
+    expect(r.problems).toEqual([]);
+    expect(r.lab?.name).toBe('st7');
+  });
+  it('a name over the limit of clab-<lab>-<node> is found by the rules, with the new name', () => {
+    const text = 'name: t\nnodes:\n  averyveryveryverylongnodenamethatgoeson-and-on-and-on: {role: leaf}\n';
+    expect(loadLabText(text, 't.yml').problems.map(formatProblem).join()).not.toMatch(/characters, over 63/);
+    expect(loadLabText(text, 't.yml', [], { name: 'abcdefghijklmnopqrst' }).problems.map(formatProblem).join()).toMatch(/clab-abcdefghijklmnopqrst-.* over 63/);
+  });
+  it('a bad name is refused as the option it came from', () => {
+    expect(() => loadLabText(base, 't.yml', [], { name: 'Bad_Name' })).toThrow(/--name "Bad_Name": use lowercase letters/);
+    expect(() => loadLabText(base, 't.yml', [], { name: 'x'.repeat(21) })).toThrow(/at most 20 characters/);
+  });
+});

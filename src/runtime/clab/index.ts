@@ -40,7 +40,7 @@ import {
 import { DEPLOYER_NAME, dockerDeploy } from './docker-deploy.js';
 import { parseDaemonsFile } from '../netns/frr.js';
 import { assertLabName, readState, removeLabState, type NodeState } from '../state.js';
-import { neighbourTablePressure } from '../host-limits.js';
+import { neighbourTablePressure } from '../host-facts.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../runtime.js';
@@ -157,8 +157,9 @@ export class ClabRuntime implements Runtime {
         });
       }
     }
-    // the daemons each node must run: its bound daemons file decides (zebra and staticd
-    // always; mgmtd exists only from FRR 9 on, so it is not required)
+    // the daemons each node must run: its bound daemons file decides (zebra always; staticd
+    // unless the file says staticd=no, as bgplab's does: frrinit starts it anyway, it is then
+    // just not required; mgmtd exists only from FRR 9 on, so it is not required)
     const nodes: NodeState[] = [];
     for (const n of plan.nodes) {
       const f = n.frrFiles['daemons'];

@@ -58,7 +58,7 @@ import {
 } from './proc.js';
 import { assertLabName, labStateDir, listStates, nodeStateDir, readState, removeLabState, type LabState, type NodeState } from '../state.js';
 import { vtyShow } from './vty.js';
-import { neighbourTablePressure } from '../host-limits.js';
+import { neighbourTablePressure } from '../host-facts.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../runtime.js';
@@ -500,12 +500,7 @@ export class NetnsRuntime implements Runtime {
   async destroy(lab: string): Promise<void> {
     assertLabName(lab);
     await this.requireRoot();
-    const st = await readState(lab);
-    const known = new Set((st?.nodes ?? []).map((n) => n.ns ?? nsName(lab, n.name)));
-    // orphans by prefix, minus namespaces that belong to another lab whose name shares it
-    const others = new Set((await listStates()).filter((s) => s.name !== lab).flatMap((s) => s.nodes.map((n) => n.ns ?? nsName(s.name, n.name))));
-    const prefix = nsName(lab, '');
-    for (const ns of await listNetns()) if (ns.startsWith(prefix) && !others.has(ns)) known.add(ns);
+    const known = await this.labNamespaces(lab);
     const present: string[] = [];
     const inodes = new Set<number>();
     for (const ns of known) {
@@ -524,6 +519,19 @@ export class NetnsRuntime implements Runtime {
       throw new BgplabError('E_DOWN', `could not delete namespaces: ${left.join(', ')}`, { hint: `ip netns del ${left[0]}` });
     }
     await removeLabState(lab);
+  }
+
+  /**
+   * The namespaces of a lab: those its state records, and those named with its prefix that
+   * no other lab claims (lab "st" must not take "clab-st-x-leaf1" of lab "st-x").
+   */
+  private async labNamespaces(lab: string): Promise<Set<string>> {
+    const st = await readState(lab);
+    const known = new Set((st?.nodes ?? []).map((n) => n.ns ?? nsName(lab, n.name)));
+    const others = new Set((await listStates()).filter((s) => s.name !== lab).flatMap((s) => s.nodes.map((n) => n.ns ?? nsName(s.name, n.name))));
+    const prefix = nsName(lab, '');
+    for (const ns of await listNetns()) if (ns.startsWith(prefix) && !others.has(ns)) known.add(ns);
+    return known;
   }
 
   /** Live daemons from the lab's pid files whose command line names this lab's directory. */
@@ -721,14 +729,18 @@ export class NetnsRuntime implements Runtime {
   async leftovers(lab: string): Promise<Leftovers> {
     assertLabName(lab);
     const prefix = nsName(lab, '');
-    const namespaces = (await listNetns()).filter((n) => n.startsWith(prefix));
+    const own = await this.labNamespaces(lab);
+    const namespaces = (await listNetns()).filter((n) => own.has(n));
     const inodes = new Set<number>();
     for (const ns of namespaces) {
       const i = await netnsInode(ns);
       if (i !== undefined) inodes.add(i);
     }
     const pids = [...new Set([...(await pidsInNamespaces(inodes)), ...(await this.labPidFiles(lab))])];
-    const mounts = [...(await mountsMatching(`${NETNS_DIR}/${prefix}`)), ...(await mountsMatching(labStateDir(lab)))];
+    // the trailing slash: lab s1's directory is not a prefix of lab s10's
+    const mounts = [...(await mountsMatching(`${NETNS_DIR}/${prefix}`)), ...(await mountsMatching(`${labStateDir(lab)}/`))].filter(
+      (m) => !m.startsWith(`${NETNS_DIR}/`) || own.has(m.slice(NETNS_DIR.length + 1)),
+    );
     const items: string[] = [];
     if (namespaces.length) items.push(`${namespaces.length} namespaces`);
     if (pids.length) items.push(`${pids.length} processes`);
