@@ -12,6 +12,9 @@ const runtimeOption = () =>
     .choices(['auto', 'netns', 'clab'])
     .default('auto');
 
+const frrOption = () =>
+  new Option('--frr <version>', "FRR version of every node, overriding the lab file's `frr:` (default 8.4)").choices(['8.4', '10']);
+
 const targetOption = () =>
   new Option('--target <engine>', 'containerlab: <lab>.clab.yml + FRR configs (also the netns runtime); clabernetes: one YAML for kubectl apply (names checked as Kubernetes names)')
     .choices(['containerlab', 'clabernetes'])
@@ -62,10 +65,11 @@ function buildProgram(): Command {
     .argument('[labfile]', 'lab file (default: labs/clos.yml)')
     .addOption(runtimeOption())
     .option('-o, --out <dir>', 'artifacts directory (default: out/<lab name>)')
+    .addOption(frrOption())
     .option('--timeout <seconds>', 'how long to wait for sessions and routes', '60')
-    .action(async (labfile: string | undefined, o: { runtime: string; out?: string; timeout: string }) => {
+    .action(async (labfile: string | undefined, o: { runtime: string; out?: string; timeout: string; frr?: string }) => {
       const { upCommand } = await import('./commands/up.js');
-      await upCommand({ labfile, runtime: o.runtime as 'auto', out: o.out, timeoutSec: Number(o.timeout) });
+      await upCommand({ labfile, runtime: o.runtime as 'auto', out: o.out, timeoutSec: Number(o.timeout), ...(o.frr ? { frr: o.frr as '10' } : {}) });
     });
 
   program
@@ -142,11 +146,12 @@ function buildProgram(): Command {
     .option('--keep', 'leave the lab up afterwards')
     .option('--json', 'print results as JSON')
     .option('--junit <file>', 'write JUnit XML to file')
+    .addOption(frrOption())
     .option('--timeout <seconds>', 'how long to wait for sessions and routes', '60')
     .action(
       async (
         labfile: string | undefined,
-        o: { runtime: string; out?: string; only?: string; keep?: boolean; json?: boolean; junit?: string; timeout: string },
+        o: { runtime: string; out?: string; only?: string; keep?: boolean; json?: boolean; junit?: string; timeout: string; frr?: string },
       ) => {
         const { testCommand } = await import('./commands/test.js');
         await testCommand({
@@ -158,6 +163,7 @@ function buildProgram(): Command {
           json: !!o.json,
           junit: o.junit,
           timeoutSec: Number(o.timeout),
+          ...(o.frr ? { frr: o.frr as '10' } : {}),
         });
       },
     );

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { BgplabError } from '../util/errors.js';
 import { labFileSchema } from './schema.js';
 import { describePath, expandLab, type FieldPath, type LabProblem } from './expand.js';
-import type { Lab } from './model.js';
+import type { FrrVersion, Lab } from './model.js';
 
 export const DEFAULT_LAB = 'labs/clos.yml';
 
@@ -28,8 +28,13 @@ export interface LoadResult {
   problems: LocatedProblem[];
 }
 
+/** What the command line overrides in a lab file (`--frr`). */
+export interface LabOverrides {
+  frr?: FrrVersion;
+}
+
 /** Pure: parse and expand lab text. `file` is only used in messages. */
-export function loadLabText(text: string, file: string, rules: LabRule[] = []): LoadResult {
+export function loadLabText(text: string, file: string, rules: LabRule[] = [], overrides: LabOverrides = {}): LoadResult {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => {
@@ -51,6 +56,7 @@ export function loadLabText(text: string, file: string, rules: LabRule[] = []): 
   if (data === null || data === undefined || typeof data !== 'object' || Array.isArray(data)) {
     return { problems: [{ file, line: 1, col: 1, path: [], message: 'the lab file must be a YAML mapping', hint: 'start with `name: mylab`' }] };
   }
+  if (overrides.frr !== undefined) (data as Record<string, unknown>)['frr'] = overrides.frr;
   const locate = (p: LabProblem): LocatedProblem => ({ ...p, file, ...at(offsetOf(doc, p.path, p.atKey)) });
   // Report every problem at once: after shape errors, drop the offending fields and run
   // the cross-field rules on what is left (a few rounds at most), mapping array indices
@@ -130,7 +136,7 @@ function removePaths(data: unknown, paths: FieldPath[], remaps: Map<string, numb
 }
 
 /** Read, validate and expand a lab file; throws one BgplabError listing every problem. */
-export async function loadLab(file = DEFAULT_LAB, rules: LabRule[] = []): Promise<Lab> {
+export async function loadLab(file = DEFAULT_LAB, rules: LabRule[] = [], overrides: LabOverrides = {}): Promise<Lab> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -141,7 +147,7 @@ export async function loadLab(file = DEFAULT_LAB, rules: LabRule[] = []): Promis
       cause: e,
     });
   }
-  const { lab, problems } = loadLabText(text, file, rules);
+  const { lab, problems } = loadLabText(text, file, rules, overrides);
   if (lab) return lab;
   throw labProblemsError(file, problems);
 }
