@@ -26,7 +26,7 @@ import { bringUp } from '../app/up.js';
 import { downLab } from '../app/down.js';
 import { defaultScenarios, runFailover } from '../checks/failover.js';
 import type { CheckResult } from '../checks/types.js';
-import type { FailoverScenario, Lab } from '../lab/model.js';
+import { FRR_VERSIONS, type FailoverScenario, type FrrVersion, type Lab } from '../lab/model.js';
 import { loadLabText } from '../lab/load.js';
 import { netnsInode, listNetns } from '../runtime/netns/proc.js';
 import { nsName } from '../runtime/netns/index.js';
@@ -35,7 +35,7 @@ import type { RuntimeKind } from '../runtime/runtime.js';
 import { run } from '../util/process.js';
 import { sleep } from '../util/pool.js';
 import { isBgplabError } from '../util/errors.js';
-import { fabricLabText, linksOf, nodesOf, renameLabText, scaleSizes, sizeLabel, type BfdVariant } from './labs.js';
+import { fabricLabText, linksOf, nodesOf, renameLabText, scaleSizes, sizeLabel, withFrrText, type BfdVariant } from './labs.js';
 import {
   childrenCpuSeconds,
   cpuOf,
@@ -55,6 +55,8 @@ import type { BaselineResult, BenchOptions, BenchReport, CliResult, FailoverResu
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
+/** Prefix of every lab and namespace the bench creates (BGPLAB_BENCH_PREFIX: two benches on one machine never collide) */
+const P = process.env['BGPLAB_BENCH_PREFIX'] ?? 'bn';
 /** Ctrl-C: finish the current run, take its lab down, skip the rest, write what was measured */
 let interrupted = false;
 
@@ -157,7 +159,7 @@ const errText = (e: unknown): string => {
   return e instanceof Error ? e.message : String(e);
 };
 
-const ours = (name: string) => /^clab-bn/.test(name) || /^bnbare-/.test(name);
+const ours = (name: string) => name.startsWith(`clab-${P}`) || name.startsWith(`${P}bare-`);
 
 /** Other people's labs on this machine: namespaces, zebras and containers that are not ours. */
 async function noise(): Promise<Noise> {
@@ -422,7 +424,7 @@ async function sizeRuns(
 /** Bare `ip -batch` namespaces + veth pairs of the same shape: the floor under any deploy. */
 async function bareBaseline(lab: Lab, runs: number): Promise<BaselineResult> {
   const idx = new Map(lab.nodes.map((n, i) => [n.name, i]));
-  const ns = (node: string) => `bnbare-${idx.get(node)}`;
+  const ns = (node: string) => `${P}bare-${idx.get(node)}`;
   const create: number[] = [];
   const del: number[] = [];
   for (let r = 0; r < runs; r++) {
@@ -491,15 +493,17 @@ const FAILOVER_PLANS: FailoverPlan[] = [
   { variant: { kind: 'timers', intervalMs: 100, multiplier: 3 }, bfdLabel: '100 ms × 3', kinds: ['link-cut'] },
 ];
 
-async function failoverSuite(baseText: string, work: string, o: BenchOptions, gate: QuietGate): Promise<FailoverResult[]> {
+async function failoverSuite(baseText: string, work: string, o: BenchOptions, gate: QuietGate, frr: FrrVersion): Promise<FailoverResult[]> {
   const out: FailoverResult[] = [];
+  const tag = frr === '10' ? '10' : '';
   for (const [i, plan] of FAILOVER_PLANS.entries()) {
     if (interrupted) break;
-    const spec = await writeLab(work, `bnfo${i}`, `failover, BFD ${plan.bfdLabel}`, renameLabText(baseText, `bnfo${i}`, plan.variant));
+    const name = `${P}fo${tag}${i}`;
+    const spec = await writeLab(work, name, `failover, BFD ${plan.bfdLabel}, FRR ${frr}`, withFrrText(renameLabText(baseText, name, plan.variant), frr));
     const lab = labOf(spec);
     const all = defaultScenarios(lab);
     const scenarios = plan.kinds.flatMap((k) => all.filter((s) => s.kind === k));
-    const results: FailoverResult[] = scenarios.map((s) => ({ scenario: s.name, kind: s.kind, bfd: plan.bfdLabel, target: s.target, samples: [] }));
+    const results: FailoverResult[] = scenarios.map((s) => ({ scenario: s.name, frr, kind: s.kind, bfd: plan.bfdLabel, target: s.target, samples: [] }));
     await gate.wait(`failover (BFD ${plan.bfdLabel})`);
     log(`failover, BFD ${plan.bfdLabel}: bringing ${spec.name} up`);
     await downLab(spec.name, 'netns').catch(() => {});
@@ -615,23 +619,32 @@ async function main(): Promise<void> {
   try {
     // 1. the default lab, netns, then containerlab
     const baseText = await readFile(resolve(ROOT, o.lab), 'utf8');
-    const def = await writeLab(work, 'bnclos', 'default lab', renameLabText(baseText, 'bnclos'));
+    const def = await writeLab(work, `${P}clos`, 'default lab', renameLabText(baseText, `${P}clos`));
     const defLab = labOf(def);
     if (o.runDefault) {
       await gate.wait('the default lab');
       report.baseline = await bareBaseline(defLab, o.runs);
       log(`bare baseline: ${defLab.nodes.length} namespaces + ${defLab.links.length} veths in ${Math.round(report.baseline.createMs?.median ?? 0)} ms`);
-      report.default.push(await sizeRuns(def, 'netns', o.runs, { idleSec: o.idleSec, timeoutSec: 60, gate, stopOnFailure: false }));
-      if (docker && !interrupted) {
-        report.default.push(await sizeRuns(def, 'clab', o.runs, { idleSec: o.idleSec, timeoutSec: 120, gate, stopOnFailure: false }));
-      } else if (!docker) report.notes.push(`containerlab runtime not measured: ${clabWhyNot}`);
+      // both FRR versions side by side, in the same run (FRR 10: netns from the trixie rootfs, clab bgplab/frr:10)
+      for (const frr of FRR_VERSIONS) {
+        if (interrupted) break;
+        const spec = frr === '8.4' ? def : await writeLab(work, `${P}10clos`, 'default lab', withFrrText(renameLabText(baseText, `${P}10clos`), frr));
+        const tagged = (r: SizeResult): SizeResult => ({ ...r, frr, label: `${r.label}, FRR ${frr}` });
+        report.default.push(tagged(await sizeRuns(spec, 'netns', o.runs, { idleSec: o.idleSec, timeoutSec: 60, gate, stopOnFailure: false })));
+        if (docker && !interrupted) {
+          report.default.push(tagged(await sizeRuns(spec, 'clab', o.runs, { idleSec: o.idleSec, timeoutSec: 120, gate, stopOnFailure: false })));
+        }
+      }
+      if (!docker) report.notes.push(`containerlab runtime not measured: ${clabWhyNot}`);
       await save();
       if (o.cliRuns > 0 && !interrupted) report.cli = await cliRuns(def, o.cliRuns);
       await save();
     }
 
     // 2. failover
-    if (o.failover && !interrupted) report.failover = await failoverSuite(baseText, work, o, gate);
+    if (o.failover) {
+      for (const frr of FRR_VERSIONS) if (!interrupted) report.failover.push(...(await failoverSuite(baseText, work, o, gate, frr)));
+    }
     await save();
 
     // 3. scale: sizes until it breaks, and why
@@ -667,7 +680,7 @@ async function main(): Promise<void> {
         const need = 2 * links;
         const budget = nb ? nb.gcThresh3 - nb.entries : undefined;
         const fits = budget === undefined || need <= budget;
-        const name = `bn${n}`;
+        const name = `${P}${n}`;
         const spec = await writeLab(work, name, sizeLabel(size), fabricLabText(name, size));
         // a fabric predicted not to fit gets one run and a shorter wait: it is there to show the break
         const timeoutSec = fits ? Math.max(120, n) : 90;
