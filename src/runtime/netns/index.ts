@@ -114,8 +114,7 @@ export class NetnsRuntime implements Runtime {
   readonly kind = 'netns' as const;
   private readonly concurrency: number;
   private readonly prepared = new WeakMap<PreparedLab, NodeRun[]>();
-  private frrUser: DaemonUser | null | undefined;
-  private readonly rootUsers = new Map<string, DaemonUser | null>();
+  private readonly users = new Map<string, Promise<DaemonUser | null>>();
 
   constructor(opts: NetnsRuntimeOptions = {}) {
     const env = Number(process.env['BGPLAB_CONCURRENCY']);
@@ -149,22 +148,16 @@ export class NetnsRuntime implements Runtime {
     }
   }
 
-  /** The distribution's frr user (daemons drop privileges to it); null → run daemons as root. */
-  private async daemonUser(frr: FrrInstall = { version: 'host' }): Promise<DaemonUser | null> {
-    if (frr.root) {
-      if (!this.rootUsers.has(frr.root)) this.rootUsers.set(frr.root, await rootfsUser(frr.root));
-      return this.rootUsers.get(frr.root)!;
-    }
-    if (this.frrUser !== undefined) return this.frrUser;
-    this.frrUser = null;
-    try {
-      const pw = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.startsWith('frr:'));
-      const gr = (await readFile('/etc/group', 'utf8')).split('\n').find((l) => l.startsWith('frr:'));
-      if (pw && gr) this.frrUser = { user: 'frr', group: 'frr', uid: Number(pw.split(':')[2]), gid: Number(gr.split(':')[2]) };
-    } catch {
-      /* no passwd: root */
-    }
-    return this.frrUser;
+  /**
+   * The frr user of the install (daemons drop privileges to it): the host's /etc/passwd, or
+   * the rootfs's (whose uids differ); null → run daemons as root. One read per install,
+   * shared by concurrent callers (the nodes' files are written in parallel).
+   */
+  private daemonUser(frr: FrrInstall = { version: 'host' }): Promise<DaemonUser | null> {
+    const root = frr.root ?? '/';
+    let p = this.users.get(root);
+    if (!p) this.users.set(root, (p = rootfsUser(root)));
+    return p;
   }
 
   // ---------------------------------------------------------------- deploy

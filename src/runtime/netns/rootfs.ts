@@ -96,7 +96,7 @@ export function chrootPrefix(labDir: string, root: string, nodeDir: string, out 
   return ['/bin/sh', join(labDir, CHROOT_SCRIPT_NAME), root, nodeDir, out];
 }
 
-/** The rootfs's frr user and group (its uids differ from the host's: trixie 997/996, bookworm 102/106 here). */
+/** The frr user and group of a root filesystem ('/' for the host's; trixie's rootfs has 997/996, the bookworm host 102/106 here). */
 export async function rootfsUser(root: string): Promise<{ user: string; group: string; uid: number; gid: number } | null> {
   const pw = (await readFile(join(root, 'etc/passwd'), 'utf8').catch(() => '')).split('\n').find((l) => l.startsWith('frr:'));
   const gr = (await readFile(join(root, 'etc/group'), 'utf8').catch(() => '')).split('\n').find((l) => l.startsWith('frr:'));
