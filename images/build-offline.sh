@@ -52,8 +52,8 @@ ROOTFS_LINK="$CACHE_DIR/frr${FRR%%.*}-rootfs"
 
 # Unpack the tarball into $ROOTFS_DIR (once) and point $ROOTFS_LINK at it. The link is
 # replaced atomically (rename), so a netns lab starting meanwhile sees the old or the new
-# tree, never half of one; older unpacked trees are removed unless a lab still has mounts
-# inside them (a running FRR 10 netns node bind-mounts its dirs there).
+# tree, never half of one; older unpacked trees are removed unless a process still runs
+# chrooted in them (a running FRR 10 netns node).
 keep_rootfs() {
   [ "$KEEP_ROOTFS" = 1 ] || return 0
   if [ ! -e "$ROOTFS_DIR/.bgplab-complete" ]; then
@@ -68,7 +68,8 @@ keep_rootfs() {
   mv -T "$ROOTFS_LINK.tmp" "$ROOTFS_LINK"
   for old in "$CACHE_DIR"/frr-rootfs-"$SUITE"-*; do
     [ -d "$old" ] && [ "$old" != "$ROOTFS_DIR" ] || continue
-    if grep -q " $old/" /proc/self/mountinfo; then echo "images: keeping $old (still mounted)"; continue; fi
+    # a running FRR 10 netns node is chrooted there (its mounts live in its own namespace)
+    if find /proc -maxdepth 2 -name root -lname "$old*" 2>/dev/null | grep -q .; then echo "images: keeping $old (a lab still runs from it)"; continue; fi
     rm -rf --one-file-system "$old"
   done
   echo "images: FRR $FRR rootfs for the netns runtime: $ROOTFS_LINK -> $(basename "$ROOTFS_DIR")"

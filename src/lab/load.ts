@@ -198,6 +198,7 @@ function unionMessage(path: FieldPath): string {
   if (path[0] === 'links') return 'a link is ["node:if", "node:if"] or { endpoints: ["node:if", "node:if"] }';
   if (last === 'bfd') return 'bfd is true, false, or { interval_ms, multiplier }';
   if (last === 'server_uplinks') return 'server_uplinks is 1 or 2';
+  if (last === 'frr' && path.length === 1) return 'frr is "8.4" (Debian bookworm, the default) or "10" (Debian trixie\'s 10.3)';
   return 'value has the wrong shape';
 }
 
