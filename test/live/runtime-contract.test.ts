@@ -26,6 +26,7 @@ const live = {
     if (!w.ok) throw new Error(`${lab.name} did not converge: ${w.down.map((s) => `${s.node}:${s.ifname} ${s.state}`).join(', ')}`);
   },
   artifacts: (name: string) => artifacts('labs/minimal.yml', name),
+  frr: '8.4' as const,
 };
 
 const netns: ContractHarness = {
