@@ -9,10 +9,8 @@ import { FRR10_ROOTFS } from '../../src/runtime/netns/rootfs.js';
 import { exists } from '../../src/util/fs.js';
 import { runtimeContract, type ContractHarness } from '../contract/runtime-contract.js';
 import { containerlabOnPath, ensureDockerAndImage } from './clab-helpers.js';
-import { artifacts, isRoot } from './netns-helpers.js';
-import { LabWaiter } from '../../src/observe/wait.js';
-import type { Lab, LabNode } from '../../src/lab/model.js';
-import type { Runtime } from '../../src/runtime/runtime.js';
+import { isRoot } from './netns-helpers.js';
+import { liveParts } from './contract-live.js';
 import { execa } from 'execa';
 
 const docker = isRoot ? await ensureDockerAndImage() : ({ ok: false, reason: 'not root' } as const);
@@ -20,22 +18,7 @@ const clab = docker.ok && (await containerlabOnPath());
 const image10 = docker.ok && (await execa('docker', ['image', 'inspect', 'bgplab/frr:10'], { reject: false })).exitCode === 0;
 const rootfs = await exists(FRR10_ROOTFS);
 
-const live = {
-  async carrier(rt: Runtime, lab: Lab, node: string, ifname: string): Promise<boolean> {
-    const r = await rt.exec(lab.name, node, ['ip', '-j', 'link', 'show', 'dev', ifname]);
-    return (JSON.parse(r.stdout) as { flags: string[] }[])[0]!.flags.includes('LOWER_UP');
-  },
-  async reaches(rt: Runtime, lab: Lab, from: LabNode, to: LabNode): Promise<boolean> {
-    const r = await rt.exec(lab.name, from.name, ['ping', '-n', '-q', '-c', '3', '-i', '0.2', '-W', '1', '-I', from.loopback, to.loopback], { timeoutMs: 15_000 });
-    return r.exitCode === 0;
-  },
-  async converged(rt: Runtime, lab: Lab): Promise<void> {
-    const w = await new LabWaiter(rt, lab).until('routes', 90_000);
-    if (!w.ok) throw new Error(`${lab.name} did not converge: ${w.down.map((s) => `${s.node}:${s.ifname} ${s.state}`).join(', ')}`);
-  },
-  artifacts: (name: string) => artifacts('labs/minimal.yml', name, (t) => `${t}\nfrr: "10"\n`),
-  frr: '10' as const,
-};
+const live = liveParts('10');
 
 runtimeContract(
   {
