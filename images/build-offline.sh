@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Build the bgplab FRR node image without any container registry:
-#   debootstrap Debian bookworm (+ its frr and tools) -> rootfs tarball -> `docker import`.
+#   debootstrap Debian (+ its frr and tools) -> rootfs tarball -> `docker import`.
+#
+# FRR=8.4 (default): Debian bookworm's frr 8.4 -> bgplab/frr:latest
+# FRR=10:            Debian trixie's frr 10.3  -> bgplab/frr:10, and the rootfs is also kept
+#                    unpacked in $CACHE_DIR/frr10-rootfs (a symlink to the hashed directory):
+#                    the netns runtime runs FRR 10 from there without Docker (the host keeps
+#                    bookworm's 8.4; FRR 10 is never installed on the host).
 #
 # Same tag and same contract as images/Dockerfile (see images/entrypoint.sh).
 #
@@ -16,8 +22,16 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-TAG=${TAG:-bgplab/frr:latest}
-SUITE=${SUITE:-bookworm}
+FRR=${FRR:-8.4}
+case "$FRR" in
+  8.4) def_suite=bookworm def_tag=bgplab/frr:latest def_rootfs=0 ;;
+  10)  def_suite=trixie   def_tag=bgplab/frr:10     def_rootfs=1 ;;
+  *) echo "FRR=$FRR: unknown version (8.4 or 10)" >&2; exit 2 ;;
+esac
+TAG=${TAG:-$def_tag}
+SUITE=${SUITE:-$def_suite}
+# keep the rootfs unpacked for the netns runtime (FRR 10 only: 8.4 is the host's own frr)
+KEEP_ROOTFS=${KEEP_ROOTFS:-$def_rootfs}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 CACHE_DIR=${CACHE_DIR:-/var/cache/bgplab}
@@ -32,14 +46,41 @@ inputs_hash() {
     sha256sum | cut -c1-16
 }
 HASH=$(inputs_hash)
-TARBALL="$CACHE_DIR/frr-rootfs-$HASH.tar.gz"
+TARBALL="$CACHE_DIR/frr-rootfs-$SUITE-$HASH.tar.gz"
+ROOTFS_DIR="$CACHE_DIR/frr-rootfs-$SUITE-$HASH"
+ROOTFS_LINK="$CACHE_DIR/frr${FRR%%.*}-rootfs"
+
+# Unpack the tarball into $ROOTFS_DIR (once) and point $ROOTFS_LINK at it. The link is
+# replaced atomically (rename), so a netns lab starting meanwhile sees the old or the new
+# tree, never half of one; older unpacked trees are removed unless a process still runs
+# chrooted in them (a running FRR 10 netns node).
+keep_rootfs() {
+  [ "$KEEP_ROOTFS" = 1 ] || return 0
+  if [ ! -e "$ROOTFS_DIR/.bgplab-complete" ]; then
+    rm -rf --one-file-system "$ROOTFS_DIR.tmp"
+    mkdir -p "$ROOTFS_DIR.tmp"
+    tar -C "$ROOTFS_DIR.tmp" --numeric-owner -xzf "$TARBALL"
+    : >"$ROOTFS_DIR.tmp/.bgplab-complete"
+    rm -rf --one-file-system "$ROOTFS_DIR"
+    mv "$ROOTFS_DIR.tmp" "$ROOTFS_DIR"
+  fi
+  ln -sfn "$(basename "$ROOTFS_DIR")" "$ROOTFS_LINK.tmp"
+  mv -T "$ROOTFS_LINK.tmp" "$ROOTFS_LINK"
+  for old in "$CACHE_DIR"/frr-rootfs-"$SUITE"-*; do
+    [ -d "$old" ] && [ "$old" != "$ROOTFS_DIR" ] || continue
+    # a running FRR 10 netns node is chrooted there (its mounts live in its own namespace)
+    if find /proc -maxdepth 2 -name root -lname "$old*" 2>/dev/null | grep -q .; then echo "images: keeping $old (a lab still runs from it)"; continue; fi
+    rm -rf --one-file-system "$old"
+  done
+  echo "images: FRR $FRR rootfs for the netns runtime: $ROOTFS_LINK -> $(basename "$ROOTFS_DIR")"
+}
 
 command -v docker >/dev/null || { echo "docker is not installed (make docker)" >&2; exit 1; }
 docker info >/dev/null 2>&1 || { echo "dockerd does not answer (make docker starts it)" >&2; exit 1; }
 
 if [ "${FORCE:-0}" != 1 ]; then
   have=$(docker image inspect --format '{{ index .Config.Labels "bgplab.inputs" }}' "$TAG" 2>/dev/null || true)
-  if [ "$have" = "$HASH" ]; then
+  if [ "$have" = "$HASH" ] && { [ "$KEEP_ROOTFS" != 1 ] || [ -e "$ROOTFS_DIR/.bgplab-complete" ]; }; then
     echo "images: $TAG is up to date (inputs $HASH)"
     exit 0
   fi
@@ -55,7 +96,11 @@ if [ "${FORCE:-0}" = 1 ] || [ ! -s "$TARBALL" ]; then
   # The inner script runs in its own mount namespace: its mounts never reach the host.
   unshare --mount --propagation private -- bash -euo pipefail -s "$work/root" "$SUITE" "$MIRROR" "$SECURITY_MIRROR" "$PACKAGES" "$HERE/entrypoint.sh" <<'INNER'
 root=$1 suite=$2 mirror=$3 secmirror=$4 packages=$5 entry=$6
-debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" >"$root.debootstrap.log" 2>&1 || {
+# The packages go in with apt, not debootstrap --include: bookworm's debootstrap (1.0.128)
+# installs included packages in one dpkg call, and for trixie that fails on a pre-dependency
+# (systemd pre-depends on libsystemd-shared, pulled in through frr -> logrotate -> cron),
+# measured: "pre-dependency problem - not installing systemd". apt orders them correctly.
+debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$root.debootstrap.log" 2>&1 || {
   tail -n 30 "$root.debootstrap.log" >&2; tail -n 30 "$root/debootstrap/debootstrap.log" >&2 2>/dev/null || true; exit 1; }
 # Security and point-release updates (debootstrap installs only the base suite).
 cat >"$root/etc/apt/sources.list" <<EOF
@@ -70,13 +115,16 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 chroot "$root" /usr/bin/env DEBIAN_FRONTEND=noninteractive bash -euo pipefail -c '
   apt-get update -qq
   apt-get -y -qq -o Dpkg::Options::=--force-confold upgrade
+  apt-get -y -qq -o Dpkg::Options::=--force-confold install --no-install-recommends $(echo "$0" | tr , " ")
   apt-get clean
   rm -rf /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/* /usr/share/info/* /var/cache/debconf/*-old
-' >"$root.apt.log" 2>&1 || { tail -n 30 "$root.apt.log" >&2; exit 1; }
+' "$packages" >"$root.apt.log" 2>&1 || { tail -n 30 "$root.apt.log" >&2; exit 1; }
 umount "$root/proc"
 rm -f "$root/usr/sbin/policy-rc.d" "$root/etc/resolv.conf"
 : >"$root/etc/resolv.conf"
 install -m 0755 "$entry" "$root/usr/lib/frr/bgplab-entrypoint.sh"
+# the mount point of /run/bgplab for the netns runtime's chroot (see src/runtime/netns/rootfs.ts)
+mkdir -p "$root/run/bgplab"
 # A default daemons file so a container started without binds still runs zebra+bgpd.
 sed -i -e 's/^bgpd=no/bgpd=yes/' "$root/etc/frr/daemons"
 INNER
@@ -84,11 +132,12 @@ INNER
   tar -C "$work/root" --numeric-owner -czf "$TARBALL.tmp" .
   mv "$TARBALL.tmp" "$TARBALL"
   # Older tarballs of this image are dead weight.
-  find "$CACHE_DIR" -maxdepth 1 -name 'frr-rootfs-*.tar.gz' ! -name "$(basename "$TARBALL")" -delete
+  find "$CACHE_DIR" -maxdepth 1 -name "frr-rootfs-$SUITE-*.tar.gz" ! -name "$(basename "$TARBALL")" -delete
 else
   echo "images: using cached rootfs $TARBALL"
 fi
 
+keep_rootfs
 echo "images: docker import -> $TAG"
 docker import \
   --change 'ENTRYPOINT ["/usr/lib/frr/bgplab-entrypoint.sh"]' \

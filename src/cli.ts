@@ -14,6 +14,8 @@ const runtimeOption = () =>
 
 const nameOption = () =>
   new Option('-n, --name <lab>', "run the lab file as a lab of this name (default: the file's name:), e.g. one per student: --name s1")
+const frrOption = () =>
+  new Option('--frr <version>', "FRR version of every node, overriding the lab file's `frr:` (default 8.4)").choices(['8.4', '10']);
 
 const targetOption = () =>
   new Option('--target <engine>', 'containerlab: <lab>.clab.yml + FRR configs (also the netns runtime); clabernetes: one YAML for kubectl apply (names checked as Kubernetes names)')
@@ -58,8 +60,9 @@ function buildProgram(): Command {
     .addOption(nameOption())
     .addOption(runtimeOption())
     .option('-o, --out <dir>', 'artifacts directory (default: out/<lab name>)')
+    .addOption(frrOption())
     .option('--timeout <seconds>', 'how long to wait for sessions and routes', '60')
-    .action(async (labfile: string | undefined, o: { name?: string; runtime: string; out?: string; timeout: string }) => (await import('./commands/up.js')).upCommand({ labfile, name: o.name, runtime: o.runtime as 'auto', out: o.out, timeoutSec: Number(o.timeout) }));
+    .action(async (labfile: string | undefined, o: { name?: string; runtime: string; out?: string; timeout: string; frr?: string }) => (await import('./commands/up.js')).upCommand({ labfile, name: o.name, runtime: o.runtime as 'auto', out: o.out, timeoutSec: Number(o.timeout), ...(o.frr ? { frr: o.frr as '10' } : {}) }));
 
   program
     .command('down')
@@ -189,11 +192,12 @@ function buildProgram(): Command {
     .option('--json', 'print results as JSON')
     .option('--junit <file>', 'write JUnit XML to file')
     .option('-v, --verbose', 'every row of every check, and every knock-on failure under its root cause')
+    .addOption(frrOption())
     .option('--timeout <seconds>', 'how long to wait for sessions and routes', '60')
     .action(
       async (
         labfile: string | undefined,
-        o: { name?: string; runtime: string; out?: string; only?: string; keep?: boolean; json?: boolean; junit?: string; verbose?: boolean; timeout: string },
+        o: { name?: string; runtime: string; out?: string; only?: string; keep?: boolean; json?: boolean; junit?: string; verbose?: boolean; timeout: string; frr?: string },
       ) => {
         const { testCommand } = await import('./commands/test.js');
         await testCommand({
@@ -207,6 +211,7 @@ function buildProgram(): Command {
           junit: o.junit,
           verbose: !!o.verbose,
           timeoutSec: Number(o.timeout),
+          ...(o.frr ? { frr: o.frr as '10' } : {}),
         });
       },
     );

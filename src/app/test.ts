@@ -6,6 +6,7 @@
 import { selectChecks, type CheckRun, type RunReport } from '../checks/runner.js';
 import { CHECKS } from '../checks/index.js';
 import { DEFAULT_LAB, loadLab } from '../lab/load.js';
+import type { FrrVersion } from '../lab/model.js';
 import type { RuntimeChoice } from '../runtime/select.js';
 import { errorText, isBgplabError } from '../util/errors.js';
 import { checkLab } from './check.js';
@@ -22,6 +23,8 @@ export interface TestOptions {
   only?: string[];
   keep: boolean;
   timeoutSec: number;
+  /** overrides the lab file's `frr:` */
+  frr?: FrrVersion;
 }
 
 /** A report holding one failed "up" result, so CI shows why nothing was checked. */
@@ -60,7 +63,7 @@ export async function testLab(o: TestOptions, app: AppOptions & { onCheck?: (run
   };
   let up;
   try {
-    up = await bringUp({ labfile, name, runtime: o.runtime, out: o.out, timeoutSec: o.timeoutSec }, app);
+    up = await bringUp({ labfile, name, runtime: o.runtime, out: o.out, timeoutSec: o.timeoutSec, ...(o.frr ? { frr: o.frr } : {}) }, app);
   } catch (e) {
     // E_LAB_UP: someone's lab of that name is running; it is not ours to take down.
     // E_INTERRUPTED: bringUp already took it down.

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { DEFAULT_LAB, loadLab } from '../lab/load.js';
-import type { Lab } from '../lab/model.js';
+import type { FrrVersion, Lab } from '../lab/model.js';
 import { waitTimeoutError } from '../observe/explain.js';
 import { explainSessions } from '../observe/sessions.js';
 import { LabWaiter, type WaitResult } from '../observe/wait.js';
@@ -26,6 +26,8 @@ export interface UpOptions {
   runtime: RuntimeChoice;
   out?: string;
   timeoutSec: number;
+  /** overrides the lab file's `frr:` */
+  frr?: FrrVersion;
 }
 
 export interface UpResult {
@@ -63,8 +65,8 @@ export async function bringUp(o: UpOptions, app: AppOptions = {}): Promise<UpRes
             // the runtime's own checks (root, FRR installed) before anything is written
             selected = await selectRuntime(o.runtime);
             await selected.runtime.preflight();
-            lab = await loadLab(labfile, [], { name: o.name });
-            h.title(`validate ${labfile}: lab ${lab.name}, ${lab.nodes.length} nodes, ${lab.links.length} links`);
+            lab = await loadLab(labfile, [], { name: o.name, ...(o.frr ? { frr: o.frr } : {}) });
+            h.title(`validate ${labfile}: lab ${lab.name}, ${lab.nodes.length} nodes, ${lab.links.length} links, FRR ${lab.frr}`);
             throwIfAborted(signal);
           },
         },

@@ -3,6 +3,7 @@
  * variants for the failover scenarios), and 2-tier fabrics generated on the fly. Every
  * lab name starts with "bn" so a benchmark never touches anybody else's lab.
  */
+import type { FrrVersion } from '../lab/model.js';
 
 export interface FabricSize {
   spines: number;
@@ -52,6 +53,12 @@ export function renameLabText(text: string, name: string, bfd?: BfdVariant): str
     else out += 'bfd: false\n';
   }
   return out;
+}
+
+/** The lab text with its FRR version set (a top-level `frr:` line replaced or added). */
+export function withFrrText(text: string, frr: FrrVersion): string {
+  const out = text.replace(/^frr:.*\n?/m, '');
+  return `${out}${out.endsWith('\n') ? '' : '\n'}frr: "${frr}"\n`;
 }
 
 /** Links of a generated 2-tier fabric: every leaf to every spine, each server to 1 or 2 leaves. */

@@ -26,7 +26,7 @@ import { bringUp } from '../app/up.js';
 import { downLab } from '../app/down.js';
 import { defaultScenarios, runFailover } from '../checks/failover.js';
 import type { CheckResult } from '../checks/types.js';
-import type { FailoverScenario, Lab } from '../lab/model.js';
+import { FRR_VERSIONS, type FailoverScenario, type FrrVersion, type Lab } from '../lab/model.js';
 import { loadLabText } from '../lab/load.js';
 import { netnsInode, listNetns } from '../runtime/netns/proc.js';
 import { nsName } from '../runtime/netns/index.js';
@@ -35,7 +35,7 @@ import type { RuntimeKind } from '../runtime/runtime.js';
 import { run } from '../util/process.js';
 import { sleep } from '../util/pool.js';
 import { isBgplabError } from '../util/errors.js';
-import { fabricLabText, linksOf, nodesOf, renameLabText, scaleSizes, sizeLabel, type BfdVariant } from './labs.js';
+import { fabricLabText, linksOf, nodesOf, renameLabText, scaleSizes, sizeLabel, withFrrText, type BfdVariant } from './labs.js';
 import {
   childrenCpuSeconds,
   cpuOf,
@@ -58,7 +58,7 @@ const ROOT = resolve(HERE, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 /** Ctrl-C: finish the current run, take its lab down, skip the rest, write what was measured */
 let interrupted = false;
-/** lab name prefix (--prefix) */
+/** Prefix of every lab and namespace the bench creates (--prefix, or BGPLAB_BENCH_PREFIX): two benches on one machine never collide */
 let PREFIX = 'bn';
 
 // ---------------------------------------------------------------------------
@@ -90,7 +90,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'quiet-wait': { type: 'string' },
       'time-budget': { type: 'string' },
       out: { type: 'string', default: 'bench/results' },
-      prefix: { type: 'string', default: 'bn' },
+      prefix: { type: 'string', default: process.env['BGPLAB_BENCH_PREFIX'] ?? 'bn' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -500,15 +500,17 @@ const FAILOVER_PLANS: FailoverPlan[] = [
   { variant: { kind: 'timers', intervalMs: 100, multiplier: 3 }, bfdLabel: '100 ms × 3', kinds: ['link-cut'] },
 ];
 
-async function failoverSuite(baseText: string, work: string, o: BenchOptions, gate: QuietGate): Promise<FailoverResult[]> {
+async function failoverSuite(baseText: string, work: string, o: BenchOptions, gate: QuietGate, frr: FrrVersion): Promise<FailoverResult[]> {
   const out: FailoverResult[] = [];
+  const tag = frr === '10' ? '10' : '';
   for (const [i, plan] of FAILOVER_PLANS.entries()) {
     if (interrupted) break;
-    const spec = await writeLab(work, `${PREFIX}fo${i}`, `failover, BFD ${plan.bfdLabel}`, renameLabText(baseText, `${PREFIX}fo${i}`, plan.variant));
+    const name = `${PREFIX}fo${tag}${i}`;
+    const spec = await writeLab(work, name, `failover, BFD ${plan.bfdLabel}, FRR ${frr}`, withFrrText(renameLabText(baseText, name, plan.variant), frr));
     const lab = labOf(spec);
     const all = defaultScenarios(lab);
     const scenarios = plan.kinds.flatMap((k) => all.filter((s) => s.kind === k));
-    const results: FailoverResult[] = scenarios.map((s) => ({ scenario: s.name, kind: s.kind, bfd: plan.bfdLabel, target: s.target, samples: [] }));
+    const results: FailoverResult[] = scenarios.map((s) => ({ scenario: s.name, frr, kind: s.kind, bfd: plan.bfdLabel, target: s.target, samples: [] }));
     await gate.wait(`failover (BFD ${plan.bfdLabel})`);
     log(`failover, BFD ${plan.bfdLabel}: bringing ${spec.name} up`);
     await downLab(spec.name, 'netns').catch(() => {});
@@ -631,24 +633,33 @@ async function main(): Promise<void> {
       await gate.wait('the default lab');
       report.baseline = await bareBaseline(defLab, o.runs);
       log(`bare baseline: ${defLab.nodes.length} namespaces + ${defLab.links.length} veths in ${Math.round(report.baseline.createMs?.median ?? 0)} ms`);
-      report.default.push(await sizeRuns(def, 'netns', o.runs, { idleSec: o.idleSec, timeoutSec: 60, gate, stopOnFailure: false }));
-      if (docker && !interrupted) {
-        report.default.push(await sizeRuns(def, 'clab', o.runs, { idleSec: o.idleSec, timeoutSec: 120, gate, stopOnFailure: false }));
-      } else if (!docker) report.notes.push(`containerlab runtime not measured: ${clabWhyNot}`);
+      // both FRR versions side by side, in the same run (FRR 10: netns from the trixie rootfs, clab bgplab/frr:10)
+      for (const frr of FRR_VERSIONS) {
+        if (interrupted) break;
+        const spec = frr === '8.4' ? def : await writeLab(work, `${PREFIX}10clos`, 'default lab', withFrrText(renameLabText(baseText, `${PREFIX}10clos`), frr));
+        const tagged = (r: SizeResult): SizeResult => ({ ...r, frr, label: `${r.label}, FRR ${frr}` });
+        report.default.push(tagged(await sizeRuns(spec, 'netns', o.runs, { idleSec: o.idleSec, timeoutSec: 60, gate, stopOnFailure: false })));
+        if (docker && !interrupted) {
+          report.default.push(tagged(await sizeRuns(spec, 'clab', o.runs, { idleSec: o.idleSec, timeoutSec: 120, gate, stopOnFailure: false })));
+        }
+      }
+      if (!docker) report.notes.push(`containerlab runtime not measured: ${clabWhyNot}`);
       await save();
       if (o.cliRuns > 0 && !interrupted) report.cli = await cliRuns(def, o.cliRuns);
       await save();
     }
 
     // 2. failover
-    if (o.failover && !interrupted) report.failover = await failoverSuite(baseText, work, o, gate);
+    if (o.failover) {
+      for (const frr of FRR_VERSIONS) if (!interrupted) report.failover.push(...(await failoverSuite(baseText, work, o, gate, frr)));
+    }
     await save();
 
     // 2b. the checks: a healthy `bgplab test`, false alarms, seeded faults (src/bench/checks.ts)
     if (o.checks && !interrupted) {
       await gate.wait('the checks');
-      const spec = await writeLab(work, 'bnchk', 'checks lab', renameLabText(baseText, 'bnchk'));
-      report.checks = await checksBench(spec.file, 'bnchk', { testRuns: o.quick ? 1 : 3, falseAlarmRuns: o.quick ? 2 : 10, log });
+      const spec = await writeLab(work, `${PREFIX}chk`, 'checks lab', renameLabText(baseText, `${PREFIX}chk`));
+      report.checks = await checksBench(spec.file, `${PREFIX}chk`, { testRuns: o.quick ? 1 : 3, falseAlarmRuns: o.quick ? 2 : 10, log });
     }
     await save();
 

@@ -35,7 +35,7 @@ function failoverRow(f: FailoverResult): string {
   const ok = f.samples.filter((s) => s.status === 'pass').length;
   const det = [...new Set(f.samples.map((s) => s.detection).filter(Boolean))].join(', ') || '—';
   const outage = f.outage ? `**${fmtMs(f.outage.median)}**${range(f.outage, fmtMs)}` : f.error ? `failed: ${f.error.slice(0, 80)}` : '—';
-  return `| ${f.scenario} | ${f.bfd} | ${det} | ${f.samples.length} | ${outage} | ${fmtMs(med(f.detect))} | ${ok}/${f.samples.length} |`;
+  return `| ${f.scenario} | ${f.frr ?? '8.4'} | ${f.bfd} | ${det} | ${f.samples.length} | ${outage} | ${fmtMs(med(f.detect))} | ${ok}/${f.samples.length} |`;
 }
 
 export interface TargetRow {
@@ -137,8 +137,8 @@ export function renderMarkdown(r: BenchReport): string {
   if (r.failover.length) {
     L.push('### Failover outage (netns, default lab, the failover check\'s probe)');
     L.push('');
-    L.push('| scenario | BFD | detected by | runs | outage | sessions down after | check passed |');
-    L.push('|---|---|---|---:|---:|---:|---:|');
+    L.push('| scenario | FRR | BFD | detected by | runs | outage | sessions down after | check passed |');
+    L.push('|---|---|---|---|---:|---:|---:|---:|');
     for (const f of r.failover) L.push(failoverRow(f));
     L.push('');
     L.push('*outage*: the longest gap of any probe flow that crossed the failed element (16 flows each way, one datagram per 5 ms per flow).');

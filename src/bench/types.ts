@@ -72,6 +72,8 @@ export interface Noise {
 
 export interface SizeResult {
   label: string;
+  /** FRR version of the lab (absent in reports written before versions were compared: 8.4) */
+  frr?: string;
   nodes: number;
   links: number;
   sessions: number;
@@ -95,6 +97,8 @@ export interface FailoverSample {
 
 export interface FailoverResult {
   scenario: string;
+  /** FRR version of the lab (absent in reports written before versions were compared: 8.4) */
+  frr?: string;
   kind: string;
   bfd: string;
   target: string;

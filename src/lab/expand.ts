@@ -6,8 +6,8 @@
  */
 import type { LabFile } from './schema.js';
 import { CONTAINER_NAME_MAX, ENDPOINT_RE, IFNAME_MAX, IFNAME_RE, NAME_RE } from './schema.js';
-import type { BfdSettings, ExpectedSession, FailoverScenario, Lab, LabLink, LabNode, Role, TracerouteExpectation } from './model.js';
-import { ROLES } from './model.js';
+import type { BfdSettings, ExpectedSession, FrrVersion, FailoverScenario, Lab, LabLink, LabNode, Role, TracerouteExpectation } from './model.js';
+import { DEFAULT_FRR, ROLES } from './model.js';
 import { type Cidr, formatAddr, formatCidr, overlaps, parseCidr, parseIPv4, parseIPv6 } from './ip.js';
 import { notUnicast, ruleAnnounceCoversLoopback, ruleAsnPlan, ruleAsns, ruleLoopbacks, ruleServers } from './rules.js';
 
@@ -21,7 +21,8 @@ export interface LabProblem {
   atKey?: boolean;
 }
 
-export const DEFAULT_IMAGE = 'bgplab/frr:latest';
+/** The node image of each FRR version (images/build-offline.sh builds both). */
+export const FRR_IMAGE: Record<FrrVersion, string> = { '8.4': 'bgplab/frr:latest', '10': 'bgplab/frr:10' };
 export const DEFAULT_POOL = '10.0.0.0/16';
 export const DEFAULT_ASN = { 'super-spine': 64900, spine: 65000, leaf: 65101, server: 4200000001, border: 64601, router: 64701 } as const;
 /** Loopback role blocks: the block index inside the pool tells the role. */
@@ -181,6 +182,8 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
   }
 
   // ---- 6. per-node resolution: ASN, loopback, announce, bfd, image ----------
+  // YAML reads `frr: 10` as a number: both spellings mean the same version
+  const frr: FrrVersion = spec.frr === undefined ? DEFAULT_FRR : (String(spec.frr) as FrrVersion);
   const pool = resolvePool(spec, drafts, push);
   const pool6 = resolvePool6(spec, push);
   const labBfd = resolveBfd(spec.bfd, DEFAULT_BFD, true);
@@ -256,7 +259,7 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
       loopback,
       announce,
       bfd: resolveBfd(sp?.bfd, labBfd, true),
-      image: sp?.image ?? spec.image ?? DEFAULT_IMAGE,
+      image: sp?.image ?? spec.image ?? FRR_IMAGE[frr],
       interfaces: interfaces.get(d.name) ?? [],
     };
     if (pool6) node.loopback6 = formatAddr(6, pool6.addr + (BigInt(ROLE_BLOCK[role]) << 16n) + BigInt(d.index));
@@ -312,6 +315,7 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
   if (problems.length) return { problems };
   const lab: Lab = {
     name: spec.name,
+    frr,
     nodes,
     links: labLinks,
     sessions,

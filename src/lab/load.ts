@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { BgplabError } from '../util/errors.js';
 import { labFileSchema } from './schema.js';
 import { describePath, expandLab, type FieldPath, type LabProblem } from './expand.js';
-import type { Lab } from './model.js';
+import type { FrrVersion, Lab } from './model.js';
 import { decodeLabBytes, MAX_LAB_BYTES, parseYamlText } from './yaml-text.js';
 
 export const DEFAULT_LAB = 'labs/clos.yml';
@@ -29,6 +29,7 @@ export interface LoadResult {
   problems: LocatedProblem[];
 }
 
+/** What the command line overrides in a lab file. */
 export interface LoadOptions {
   /**
    * Run the file as a lab of this name (`--name`): the file's `name:` is replaced before
@@ -36,6 +37,8 @@ export interface LoadOptions {
    * every rule on it (length of clab-<lab>-<node>) use this one.
    */
   name?: string;
+  /** `--frr`: the FRR version of every node, instead of the file's `frr:` */
+  frr?: FrrVersion;
 }
 
 /** A `--name` that can be a lab name, else the user error saying why (before any file is read). */
@@ -62,6 +65,7 @@ export function loadLabText(text: string, file: string, rules: LabRule[] = [], o
     assertNameOverride(opts.name);
     (data as Record<string, unknown>)['name'] = opts.name;
   }
+  if (opts.frr !== undefined) (data as Record<string, unknown>)['frr'] = opts.frr;
   const offsets = new OffsetIndex(y.doc!);
   const locate = (p: LabProblem): LocatedProblem => ({ ...p, file, ...at(offsets.of(p.path, p.atKey)) });
   // Report every problem at once: after shape errors, drop the offending fields and run
@@ -325,6 +329,7 @@ function unionMessage(path: FieldPath): string {
   if (path[0] === 'links') return 'a link is ["node:if", "node:if"] or { endpoints: ["node:if", "node:if"] }';
   if (last === 'bfd') return 'bfd is true, false, or { interval_ms, multiplier }';
   if (last === 'server_uplinks') return 'server_uplinks is 1 or 2';
+  if (last === 'frr' && path.length === 1) return 'frr is "8.4" (Debian bookworm, the default) or "10" (Debian trixie\'s 10.3)';
   return 'value has the wrong shape';
 }
 

@@ -5,6 +5,15 @@
  * without the lab file.
  */
 
+/**
+ * The FRR release line a lab runs. '8.4': Debian bookworm's FRR (the host's, and
+ * bgplab/frr:latest). '10': Debian trixie's FRR 10.3 (bgplab/frr:10, and for the netns
+ * runtime the same image's root filesystem). The default is argued for in the README.
+ */
+export type FrrVersion = '8.4' | '10';
+export const FRR_VERSIONS: readonly FrrVersion[] = ['8.4', '10'];
+export const DEFAULT_FRR: FrrVersion = '8.4';
+
 export type Role = 'super-spine' | 'spine' | 'leaf' | 'server' | 'border' | 'router';
 export const ROLES: readonly Role[] = ['super-spine', 'spine', 'leaf', 'server', 'border', 'router'];
 /** Roles that are switches (may forward traffic for others). Servers never transit. */
@@ -83,6 +92,8 @@ export interface LabChecks {
 
 export interface Lab {
   name: string;
+  /** FRR release line of every node (lab file `frr:`, or `--frr`) */
+  frr: FrrVersion;
   /** The lab file this model was loaded from (absolute), if any */
   source?: string;
   nodes: LabNode[];

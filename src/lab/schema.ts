@@ -110,7 +110,11 @@ export const labFileSchema = z
       .optional()
       .describe('loopback addressing: role blocks spine=1, leaf=2, server=3, super-spine=4, border=5, router=6'),
     bfd: bfd.optional(),
-    image: z.string().min(1).optional().describe('container image for the containerlab runtime (default bgplab/frr:latest)'),
+    frr: z
+      .union([z.enum(['8.4', '10']), z.literal(8.4), z.literal(10)])
+      .optional()
+      .describe('FRR version: "8.4" (default, Debian bookworm) or "10" (Debian trixie\'s 10.3); `bgplab up --frr` overrides it'),
+    image: z.string().min(1).optional().describe('container image for the containerlab runtime (default bgplab/frr:latest, bgplab/frr:10 with frr: "10")'),
     timers: z
       .strictObject({
         keepalive: z.number().int().min(1).max(3600).optional().describe('seconds (default 3)'),

@@ -73,7 +73,8 @@ export interface RenderOptions {
 export function renderClab(lab: Lab, opts: RenderOptions = {}): string {
   const nodes: Record<string, unknown> = {};
   for (const n of lab.nodes) {
-    const labels: Record<string, string> = { 'bgplab.role': n.role, 'bgplab.asn': String(n.asn), 'bgplab.loopback': n.loopback };
+    // bgplab.frr: the FRR release line, for the netns runtime (which FRR install runs the node)
+    const labels: Record<string, string> = { 'bgplab.role': n.role, 'bgplab.asn': String(n.asn), 'bgplab.loopback': n.loopback, 'bgplab.frr': lab.frr };
     if (n.pod !== undefined) labels['bgplab.pod'] = String(n.pod);
     const node: Record<string, unknown> = {
       kind: 'linux',

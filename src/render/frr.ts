@@ -8,8 +8,12 @@
  *   - the switch accepts from each server only the prefixes that server owns
  *     (route-map FROM-<server> in on that interface).
  */
-import type { Lab, LabNode } from '../lab/model.js';
+import type { FrrVersion, Lab, LabNode } from '../lab/model.js';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../lab/ip.js';
+
+/** The `frr version` line of each release line: the releases bgplab's images carry
+ *  (Debian bookworm 8.4.4, trixie 10.3.1). */
+export const FRR_CONF_VERSION: Record<FrrVersion, string> = { '8.4': '8.4', '10': '10.3' };
 
 export interface NodeView {
   node: LabNode;
@@ -72,6 +76,10 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
   // `exit` as leaving configuration mode and reject everything after it (measured: a BFD
   // lab lost its whole `router bgp`). Without them every daemon, like vtysh, climbs back to
   // the top level by itself at the next top-level command.
+  // The version line first, as FRR writes it: FRR derives its version-dependent defaults from
+  // it (lib/defaults.c), so a config keeps the defaults of the release it was proven on
+  // when a later 10.x reads it.
+  L.push(`frr version ${FRR_CONF_VERSION[lab.frr]}`);
   L.push('frr defaults datacenter');
   L.push(`hostname ${n.name}`);
   L.push('service integrated-vtysh-config');

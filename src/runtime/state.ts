@@ -20,6 +20,8 @@ export interface NodeState {
   ns?: string;
   /** daemons started for the node, zebra first */
   daemons: string[];
+  /** netns runtime: the FRR rootfs the node runs from (FRR 10); absent: the host's FRR */
+  frrRoot?: string;
   interfaces: string[];
   /** where each fabric interface leads (veth peer) */
   links?: { ifname: string; peer: string; peerIfname: string }[];

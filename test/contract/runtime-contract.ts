@@ -9,7 +9,7 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healAll, injectFault, activeFaults } from '../../src/faults/index.js';
-import type { Lab, LabNode } from '../../src/lab/model.js';
+import type { FrrVersion, Lab, LabNode } from '../../src/lab/model.js';
 import { deployLab } from '../../src/runtime/lifecycle.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { readState } from '../../src/runtime/state.js';
@@ -31,6 +31,8 @@ export interface ContractHarness {
   reaches(rt: Runtime, lab: Lab, from: LabNode, to: LabNode): Promise<boolean>;
   /** wait until the lab's sessions are up (a fresh deploy, or after a restore) */
   converged(rt: Runtime, lab: Lab): Promise<void>;
+  /** real FRR: the version the lab's artifacts ask for, which `show version` must report (fakes: undefined) */
+  frr?: FrrVersion;
 }
 
 const rejection = async (p: Promise<unknown>) => {
@@ -87,6 +89,12 @@ export function runtimeContract(h: ContractHarness, name: string): void {
       const listed = (await rt.list()).find((l) => l.name === lab.name);
       expect(listed!.nodes.every((n) => n.daemons.every((d) => d.running))).toBe(true);
     }, 120_000);
+
+    it.skipIf(!h.frr)('vtysh: the node runs the FRR version the lab asks for', async () => {
+      expect(lab.frr).toBe(h.frr);
+      const v = await rt.vtysh(lab.name, server.name, ['show version']);
+      expect(v).toMatch(new RegExp(`^FRRouting ${h.frr!.replace('.', '\\.')}[.\\s]`, 'm'));
+    }, 60_000);
 
     it('exec: argv inside the node, stdout and the real exit code; vtysh: JSON from that node only', async () => {
       const r = await rt.exec(lab.name, server.name, ['sh', '-c', 'echo out; echo err >&2; exit 3']);

@@ -35,7 +35,7 @@ describe('bgplab validate / generate', () => {
     expect(r.exitCode, String(r.all)).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['.bgplab-written', 'bgplab.json', 'minimal.clab.yml', 'nodes']);
     expect(readdirSync(join(out, 'nodes')).sort()).toEqual(['leaf1', 'leaf2', 'server1', 'spine1']);
-    expect(readFileSync(join(out, 'nodes/server1/frr.conf'), 'utf8')).toMatch(/^frr defaults datacenter/);
+    expect(readFileSync(join(out, 'nodes/server1/frr.conf'), 'utf8')).toMatch(/^frr version 8.4\nfrr defaults datacenter/);
     expect(String(r.all)).toMatch(/^\s+\S*minimal\.clab\.yml$/m);
   });
 

@@ -47,6 +47,7 @@ export function clos(opts: { spines: number; leaves: number; servers: number; tr
   ]);
   return {
     name: 'ut',
+    frr: '8.4',
     nodes,
     links,
     sessions,

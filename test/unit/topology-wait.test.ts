@@ -16,6 +16,7 @@ const bfd = { enabled: false, intervalMs: 300, multiplier: 3 };
 /** spine1, spine2 (shared ASN) — leaf1 — server1 */
 const lab: Lab = {
   name: 'w',
+  frr: '8.4',
   nodes: [
     { name: 'spine1', role: 'spine', asn: 65000, loopback: '10.0.1.1', announce: [], bfd, image: 'i', interfaces: ['eth1'] },
     { name: 'spine2', role: 'spine', asn: 65000, loopback: '10.0.1.2', announce: [], bfd, image: 'i', interfaces: ['eth1'] },

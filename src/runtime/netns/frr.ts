@@ -120,11 +120,19 @@ export function nodePaths(dir: string): NodePaths {
  * options so that they win (getopt: last one wins); `-d` daemonizes once the daemon is
  * ready to accept vty and zserv connections (the parent exits non-zero if it died first).
  */
-export function daemonArgs(daemon: string, paths: NodePaths, file: DaemonsFile, user?: { user: string; group: string }): string[] {
+export function daemonArgs(
+  daemon: string,
+  paths: NodePaths,
+  file: DaemonsFile,
+  user?: { user: string; group: string },
+  opts: { readConfig?: boolean } = {},
+): string[] {
   const args = [...(file.options[daemon] ?? [])];
   args.push('-d');
   if (file.profile) args.push('-F', file.profile);
-  args.push('-f', paths.conf, '-i', paths.pid(daemon), '--vty_socket', paths.dir, '-z', paths.zserv, '--log', `file:${paths.log(daemon)}`);
+  // readConfig false: FRR 10, whose config arrives through `vtysh -b` (see rootfs.ts)
+  if (opts.readConfig !== false) args.push('-f', paths.conf);
+  args.push('-i', paths.pid(daemon), '--vty_socket', paths.dir, '-z', paths.zserv, '--log', `file:${paths.log(daemon)}`);
   if (user) args.push('-u', user.user, '-g', user.group);
   return args;
 }

@@ -58,6 +58,7 @@ import {
 } from './proc.js';
 import { assertLabName, labStateDir, listStates, nodeStateDir, readState, removeLabState, type LabState, type NodeState } from '../state.js';
 import { vtyShow } from './vty.js';
+import { CHROOT_SCRIPT, CHROOT_SCRIPT_NAME, chrootPrefix, FRR_LABEL, parseBootErrors, resolveInstall, ROOTFS_FRR_DIR, ROOTFS_VTYSH, rootfsUser, type FrrInstall } from './rootfs.js';
 import { neighbourTablePressure } from '../host-facts.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
@@ -94,18 +95,27 @@ export interface NetnsRuntimeOptions {
   concurrency?: number;
 }
 
+type DaemonUser = { user: string; group: string; uid: number; gid: number };
+
 interface NodeRun {
+  lab: string;
   node: PlanNode;
   ns: string;
   dir: string;
   daemons: DaemonsFile;
+  /** the host's FRR, or a rootfs's (FRR 10) */
+  frr: FrrInstall;
 }
+
+/** What starting a node's daemons needs (also from the lab state, for startRouting). */
+type DaemonTarget = Pick<NodeRun, 'lab' | 'ns' | 'dir' | 'daemons' | 'frr'> & { name: string };
+const targetOf = (r: NodeRun): DaemonTarget => ({ lab: r.lab, name: r.node.name, ns: r.ns, dir: r.dir, daemons: r.daemons, frr: r.frr });
 
 export class NetnsRuntime implements Runtime {
   readonly kind = 'netns' as const;
   private readonly concurrency: number;
   private readonly prepared = new WeakMap<PreparedLab, NodeRun[]>();
-  private frrUser: { user: string; group: string; uid: number; gid: number } | null | undefined;
+  private readonly users = new Map<string, Promise<DaemonUser | null>>();
 
   constructor(opts: NetnsRuntimeOptions = {}) {
     const env = Number(process.env['BGPLAB_CONCURRENCY']);
@@ -139,18 +149,16 @@ export class NetnsRuntime implements Runtime {
     }
   }
 
-  /** The distribution's frr user (daemons drop privileges to it); null → run daemons as root. */
-  private async daemonUser(): Promise<{ user: string; group: string; uid: number; gid: number } | null> {
-    if (this.frrUser !== undefined) return this.frrUser;
-    this.frrUser = null;
-    try {
-      const pw = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.startsWith('frr:'));
-      const gr = (await readFile('/etc/group', 'utf8')).split('\n').find((l) => l.startsWith('frr:'));
-      if (pw && gr) this.frrUser = { user: 'frr', group: 'frr', uid: Number(pw.split(':')[2]), gid: Number(gr.split(':')[2]) };
-    } catch {
-      /* no passwd: root */
-    }
-    return this.frrUser;
+  /**
+   * The frr user of the install (daemons drop privileges to it): the host's /etc/passwd, or
+   * the rootfs's (whose uids differ); null → run daemons as root. One read per install,
+   * shared by concurrent callers (the nodes' files are written in parallel).
+   */
+  private daemonUser(frr: FrrInstall = { version: 'host' }): Promise<DaemonUser | null> {
+    const root = frr.root ?? '/';
+    let p = this.users.get(root);
+    if (!p) this.users.set(root, (p = rootfsUser(root)));
+    return p;
   }
 
   // ---------------------------------------------------------------- deploy
@@ -162,10 +170,12 @@ export class NetnsRuntime implements Runtime {
       name: r.node.name,
       ns: r.ns,
       daemons: r.daemons.daemons,
+      ...(r.frr.root ? { frrRoot: r.frr.root } : {}),
       interfaces: r.node.interfaces,
       links: linksOf(plan, r.node.name),
     }));
-    const prepared: PreparedLab = { plan, nodes, how: `${runs.length} network namespaces, FRR from ${FRR_DIR}` };
+    const roots = [...new Set(runs.map((r) => r.frr.root ?? FRR_DIR))];
+    const prepared: PreparedLab = { plan, nodes, how: `${runs.length} network namespaces, FRR from ${roots.join(' and ')}` };
     this.prepared.set(prepared, runs);
     return prepared;
   }
@@ -192,20 +202,66 @@ export class NetnsRuntime implements Runtime {
     progress(`bgpd and the other daemons on ${runs.length} nodes`);
     await this.startDaemonsBatched(lab, runs, (r) => r.daemons.daemons.filter((d) => !isFirstDaemon(d)));
     progress('daemons reading their config');
-    await this.awaitConfigRead(lab, runs);
+    await this.awaitConfigRead(lab, runs.filter((r) => !r.frr.root));
+    const booted = runs.filter((r) => r.frr.root && r.node.frrFiles['frr.conf']);
+    if (booted.length) {
+      progress(`vtysh -b on ${booted.length} FRR 10 nodes`);
+      await allSettledOrThrow(chunk(booted, Math.ceil(booted.length / this.concurrency)).map(async (c) => {
+        for (const r of c) await this.bootConfig(targetOf(r), r.node.frrFiles['frr.conf']!);
+      }));
+    }
+  }
+
+  /**
+   * FRR 10: send the node's frr.conf to its (empty) daemons with `vtysh -b`, as frrinit.sh
+   * does; a line vtysh rejected fails the deploy like a line no daemon accepted on 8.4.
+   */
+  private async bootConfig(t: DaemonTarget, source: string): Promise<void> {
+    const res = await run('ip', ['netns', 'exec', t.ns, ...this.vtyshCommand(t, ['-b'])], { check: false, timeoutMs: 60_000 });
+    const errors = parseBootErrors(res.stdout + '\n' + res.stderr);
+    if (errors.length) {
+      throw new BgplabError('E_FRR_CONFIG', `FRR rejected configuration lines on ${t.name}`, {
+        details: errors.slice(0, 20).map((e) => `${t.name}: ${source}:${e.line}: ${e.text}   (${e.message}; vtysh -b, FRR 10)`),
+        hint: 'fix the lab file (or the frr.conf) and run up again. Nothing was left behind.',
+      });
+    }
+    if (res.exitCode !== 0) {
+      throw new BgplabError('E_FRR_CONFIG', `node ${t.name}: vtysh -b failed (exit ${res.exitCode})`, {
+        details: (res.stderr || res.stdout).trim().split('\n').slice(-10),
+      });
+    }
+  }
+
+  /** argv (after `ip netns exec NS`) of vtysh for one node: the host's, or the rootfs's in its chroot. */
+  private vtyshCommand(t: Pick<DaemonTarget, 'lab' | 'dir' | 'frr'>, args: string[]): string[] {
+    const base = ['--vty_socket', t.dir, '--config_dir', t.dir, ...args];
+    return t.frr.root ? [...chrootPrefix(labStateDir(t.lab), t.frr.root, t.dir), ROOTFS_VTYSH, ...base] : ['vtysh', ...base];
+  }
+
+  /** argv (after `ip netns exec NS`) of one daemon of one node. */
+  private daemonCommand(t: DaemonTarget, daemon: string, user: DaemonUser | null): string[] {
+    const args = daemonArgs(daemon, nodePaths(t.dir), t.daemons, user ? undefined : { user: 'root', group: 'root' }, { readConfig: !t.frr.root });
+    if (!t.frr.root) return [`${FRR_DIR}/${daemon}`, ...args];
+    return [...chrootPrefix(labStateDir(t.lab), t.frr.root, t.dir, join(t.dir, `${daemon}.out`)), `${ROOTFS_FRR_DIR}/${daemon}`, ...args];
   }
 
   /** Read and check every node's FRR files before anything is created. */
   private async prepareRuns(plan: DeployPlan): Promise<NodeRun[]> {
     const problems: string[] = [];
     const binCache = new Map<string, boolean>();
-    const hasBin = async (d: string) => {
-      if (!binCache.has(d)) binCache.set(d, await exists(`${FRR_DIR}/${d}`));
-      return binCache.get(d)!;
+    const binPath = (frr: FrrInstall, d: string) => (frr.root ? `${frr.root}${ROOTFS_FRR_DIR}/${d}` : `${FRR_DIR}/${d}`);
+    const hasBin = async (frr: FrrInstall, d: string) => {
+      const p = binPath(frr, d);
+      if (!binCache.has(p)) binCache.set(p, await exists(p));
+      return binCache.get(p)!;
     };
-    await hasBin('mgmtd');
+    const installs = new Map<string, FrrInstall>();
     const runs: NodeRun[] = [];
     for (const node of plan.nodes) {
+      const label = node.labels[FRR_LABEL];
+      if (!installs.has(label ?? '')) installs.set(label ?? '', await resolveInstall(label));
+      const frr = installs.get(label ?? '')!;
+      const hasMgmtd = await hasBin(frr, 'mgmtd');
       const ns = nsName(plan.name, node.name);
       const dir = nodeStateDir(plan.name, node.name);
       let daemons: DaemonsFile = { daemons: [], options: {} };
@@ -221,12 +277,12 @@ export class NetnsRuntime implements Runtime {
             problems.push(`node ${node.name}: ${dfile} (bound to /etc/frr/daemons) cannot be read`);
           }
         }
-        daemons = parseDaemonsFile(dtext, (d) => d !== 'mgmtd' || binCache.get('mgmtd') === true);
+        daemons = parseDaemonsFile(dtext, (d) => d !== 'mgmtd' || hasMgmtd);
         for (const d of daemons.daemons) {
-          if (!(await hasBin(d))) problems.push(`node ${node.name}: daemon ${d} is enabled but ${FRR_DIR}/${d} is not installed`);
+          if (!(await hasBin(frr, d))) problems.push(`node ${node.name}: daemon ${d} is enabled but ${binPath(frr, d)} is not installed`);
         }
       }
-      runs.push({ node, ns, dir, daemons });
+      runs.push({ lab: plan.name, node, ns, dir, daemons, frr });
     }
     if (problems.length) {
       throw new BgplabError('E_ARTIFACTS', `cannot deploy ${plan.file}`, {
@@ -238,15 +294,21 @@ export class NetnsRuntime implements Runtime {
   }
 
   private async writeNodeFiles(runs: NodeRun[]): Promise<void> {
-    const user = await this.daemonUser();
+    const lab = runs[0]?.lab;
+    if (lab && runs.some((r) => r.frr.root)) {
+      await mkdir(labStateDir(lab), { recursive: true, mode: 0o755 });
+      await writeFile(join(labStateDir(lab), CHROOT_SCRIPT_NAME), CHROOT_SCRIPT, { mode: 0o755 });
+    }
     await mapLimit(runs, 64, async (r) => {
+      const user = await this.daemonUser(r.frr);
       await mkdir(r.dir, { recursive: true, mode: 0o755 });
       const files: Record<string, string | undefined> = { ...r.node.frrFiles };
       // vtysh runs in the host's UTS namespace: without this its prompt would be the host's name
       if (files['frr.conf'] && !files['vtysh.conf']) files['vtysh.conf'] = undefined;
       for (const [name, src] of Object.entries(files)) {
         let text = src === undefined ? '' : await readFile(src, 'utf8');
-        if (name === 'frr.conf') text = withEndMarker(text);
+        // the end marker is for daemons that read frr.conf themselves (8.4); vtysh -b would reject it
+        if (name === 'frr.conf' && !r.frr.root) text = withEndMarker(text);
         if (name === 'vtysh.conf' && !/^hostname /m.test(text)) text += `${text && !text.endsWith('\n') ? '\n' : ''}hostname ${r.node.name}\n`;
         await writeFile(join(r.dir, name), text, { mode: 0o640 });
         if (user) await chown(join(r.dir, name), user.uid, user.gid);
@@ -327,16 +389,16 @@ export class NetnsRuntime implements Runtime {
    * (whitespace, quotes, #) is started the one-spawn-per-daemon way.
    */
   private async startDaemonsBatched(lab: string, runs: NodeRun[], pick: (r: NodeRun) => string[]): Promise<void> {
-    const user = await this.daemonUser();
     const batched: DaemonLine[][] = [];
     const direct: { r: NodeRun; daemons: string[] }[] = [];
     for (const r of runs) {
       const daemons = pick(r);
       if (!daemons.length) continue;
+      const user = await this.daemonUser(r.frr);
       const lines = daemons.map((daemon) => ({
         r,
         daemon,
-        argv: ['netns', 'exec', r.ns, `${FRR_DIR}/${daemon}`, ...daemonArgs(daemon, nodePaths(r.dir), r.daemons, user ? undefined : { user: 'root', group: 'root' })],
+        argv: ['netns', 'exec', r.ns, ...this.daemonCommand(targetOf(r), daemon, user)],
       }));
       if (lines.every((l) => l.argv.every((a) => BATCH_TOKEN_RE.test(a)))) batched.push(lines);
       else direct.push({ r, daemons });
@@ -346,7 +408,7 @@ export class NetnsRuntime implements Runtime {
     await allSettledOrThrow([
       ...chunk(batched, this.batchShards()).map((c) => this.runDaemonBatch(lab, c.flat())),
       ...direct.map(async ({ r, daemons }) => {
-        for (const d of daemons) await this.startDaemon(lab, r.node.name, r.ns, r.dir, r.daemons, d);
+        for (const d of daemons) await this.startDaemon(targetOf(r), d);
       }),
     ]);
   }
@@ -388,20 +450,20 @@ export class NetnsRuntime implements Runtime {
   }
 
   /** zebra (and mgmtd) first: the others connect to it at start; then the rest at once. */
-  private async startDaemons(lab: string, node: string, ns: string, dir: string, file: DaemonsFile, which: string[]): Promise<void> {
+  private async startDaemons(t: DaemonTarget, which: string[]): Promise<void> {
     const first: string[] = which.filter(isFirstDaemon);
     const rest = which.filter((d) => !first.includes(d));
-    for (const d of first) await this.startDaemon(lab, node, ns, dir, file, d);
-    await Promise.all(rest.map((d) => this.startDaemon(lab, node, ns, dir, file, d)));
+    for (const d of first) await this.startDaemon(t, d);
+    await Promise.all(rest.map((d) => this.startDaemon(t, d)));
   }
 
-  private async startDaemon(lab: string, node: string, ns: string, dir: string, file: DaemonsFile, daemon: string): Promise<void> {
+  private async startDaemon(t: DaemonTarget, daemon: string): Promise<void> {
+    const { lab, name: node, ns, dir } = t;
     const paths = nodePaths(dir);
-    const user = await this.daemonUser();
-    const args = daemonArgs(daemon, paths, file, user ? undefined : { user: 'root', group: 'root' });
+    const user = await this.daemonUser(t.frr);
     // the daemon's own stdout/stderr before it daemonizes (option errors, early crashes)
     const out = { file: join(dir, `${daemon}.out`), append: true } as const;
-    const r = await execa('ip', ['netns', 'exec', ns, `${FRR_DIR}/${daemon}`, ...args], {
+    const r = await execa('ip', ['netns', 'exec', ns, ...this.daemonCommand(t, daemon, user)], {
       reject: false,
       stdin: 'ignore',
       stdout: out,
@@ -575,11 +637,18 @@ export class NetnsRuntime implements Runtime {
     return run('ip', ['netns', 'exec', ns, ...argv], { check: false, timeoutMs: opts.timeoutMs, input: opts.input });
   }
 
-  /** argv for vtysh bound to one node's daemons (also used for interactive vtysh). */
-  vtyshArgv(lab: string, node: string, commands: readonly string[] = []): string[] {
-    const dir = nodeStateDir(lab, node);
-    // --config_dir: `write memory` writes the node's copy, never the host's /etc/frr
-    return ['--vty_socket', dir, '--config_dir', dir, ...commands.flatMap((c) => ['-c', c])];
+  /**
+   * Full argv of vtysh bound to one node's daemons (also used for interactive vtysh), run as
+   * is: the host's vtysh, or for an FRR 10 node the rootfs's inside the node (its vtysh
+   * knows mgmtd and 10's commands). --config_dir: `write memory` writes the node's copy,
+   * never the host's /etc/frr.
+   */
+  vtyshArgv(st: LabState, node: string, commands: readonly string[] = []): string[] {
+    const n = st.nodes.find((x) => x.name === node);
+    const dir = nodeStateDir(st.name, node);
+    const frr: FrrInstall = n?.frrRoot ? { version: '10', root: n.frrRoot } : { version: 'host' };
+    const cmd = this.vtyshCommand({ lab: st.name, dir, frr }, commands.flatMap((c) => ['-c', c]));
+    return frr.root ? ['ip', 'netns', 'exec', n?.ns ?? nsName(st.name, node), ...cmd] : cmd;
   }
 
   /**
@@ -587,11 +656,12 @@ export class NetnsRuntime implements Runtime {
    * E_VTYSH when vtysh fails (e.g. "bgpd is not running").
    */
   async vtysh(lab: string, node: string, commands: readonly string[]): Promise<string> {
-    await this.requireNode(lab, node);
+    const { st } = await this.requireNode(lab, node);
     // show commands go straight to the daemon's vty socket (no vtysh process: ~50x less CPU per poll)
     const fast = await vtyShow(nodeStateDir(lab, node), commands);
     if (fast !== undefined) return fast;
-    const r = await run('vtysh', this.vtyshArgv(lab, node, commands), { check: false, timeoutMs: 30_000 });
+    const [bin, ...args] = this.vtyshArgv(st, node, commands);
+    const r = await run(bin!, args, { check: false, timeoutMs: 30_000 });
     if (r.exitCode !== 0) throw vtyshError(node, r.stderr || r.stdout, r.exitCode);
     return r.stdout;
   }
@@ -611,8 +681,9 @@ export class NetnsRuntime implements Runtime {
   }
 
   async vtyshInteractive(lab: string, node: string): Promise<number> {
-    await this.requireNode(lab, node);
-    const r = await execa('vtysh', this.vtyshArgv(lab, node), { stdio: 'inherit', reject: false });
+    const { st } = await this.requireNode(lab, node);
+    const [bin, ...args] = this.vtyshArgv(st, node);
+    const r = await execa(bin!, args, { stdio: 'inherit', reject: false });
     return r.exitCode ?? 1;
   }
 
@@ -690,12 +761,17 @@ export class NetnsRuntime implements Runtime {
   /** Start the node's daemons that are not running (same config as at deploy). */
   async startRouting(lab: string, node: string): Promise<void> {
     const { st, ns, dir } = await this.requireNode(lab, node);
-    const daemons = st.nodes.find((n) => n.name === node)?.daemons ?? [];
+    const n = st.nodes.find((x) => x.name === node);
+    const daemons = n?.daemons ?? [];
     const dtext = await readFile(join(dir, 'daemons'), 'utf8').catch(() => undefined);
     const file = parseDaemonsFile(dtext);
     const health = await this.daemonHealth(lab, node, daemons);
     const down = health.filter((h) => !h.running).map((h) => h.daemon);
-    await this.startDaemons(lab, node, ns, dir, file, down);
+    const frr: FrrInstall = n?.frrRoot ? { version: '10', root: n.frrRoot } : { version: 'host' };
+    const t: DaemonTarget = { lab, name: node, ns, dir, daemons: file, frr };
+    await this.startDaemons(t, down);
+    // FRR 10's daemons start empty: the config again, as at deploy
+    if (frr.root && down.length) await this.bootConfig(t, join(dir, 'frr.conf'));
   }
 
   async daemonHealth(lab: string, node: string, daemons: readonly string[]): Promise<DaemonHealth[]> {
