@@ -23,20 +23,6 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return results;
 }
 
-/** Like mapLimit but never rejects: each item's outcome. */
-export async function settleLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<PromiseSettledResult<R>[]> {
-  return mapLimit(items, limit, (item, i) =>
-    fn(item, i).then(
-      (value): PromiseSettledResult<R> => ({ status: 'fulfilled', value }),
-      (reason: unknown): PromiseSettledResult<R> => ({ status: 'rejected', reason }),
-    ),
-  );
-}
-
 /** Wait for all, then throw the first failure (if any). */
 export async function allSettledOrThrow(ps: Promise<unknown>[]): Promise<void> {
   const rs = await Promise.allSettled(ps);
