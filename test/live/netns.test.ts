@@ -11,6 +11,7 @@ import { observeLab } from '../../src/observe/sessions.js';
 import { deployLab } from '../../src/runtime/lifecycle.js';
 import type { Lab } from '../../src/lab/model.js';
 import { NetnsRuntime } from '../../src/runtime/netns/index.js';
+import { parseDaemonsFile } from '../../src/runtime/netns/frr.js';
 import { readState } from '../../src/runtime/state.js';
 import { isBgplabError } from '../../src/util/errors.js';
 import { artifacts, isRoot, leftovers } from './netns-helpers.js';
@@ -135,11 +136,14 @@ describe.skipIf(!isRoot)('netns runtime (live)', () => {
     const e = await rejection(rt.vtysh(a.lab.name, 'leaf1', ['show bgp summary json']));
     expect(e.message).toMatch(/not running|failed to connect/);
     expect(await established(b.lab, 'leaf1', 'eth1')).toBe('Established');
-    const health = await rt.daemonHealth(a.lab.name, 'leaf1', ['zebra', 'bgpd', 'staticd']);
+    // the daemons its daemons file enables (bgplab's: zebra and bgpd, no staticd)
+    const started = (await readState(a.lab.name))!.nodes.find((n) => n.name === 'leaf1')!.daemons;
+    expect(started).toEqual(expect.arrayContaining(['zebra', 'bgpd']));
+    const health = await rt.daemonHealth(a.lab.name, 'leaf1', started);
     expect(health.every((h) => !h.running)).toBe(true);
     // and back
     await rt.startRouting(a.lab.name, 'leaf1');
-    expect((await rt.daemonHealth(a.lab.name, 'leaf1', ['zebra', 'bgpd', 'staticd'])).every((h) => h.running)).toBe(true);
+    expect((await rt.daemonHealth(a.lab.name, 'leaf1', started)).every((h) => h.running)).toBe(true);
     await until(async () => (await established(a.lab, 'leaf1', 'eth1').catch(() => undefined)) === 'Established', 30_000);
     // taking A down leaves B whole
     const bBefore = (await observeLab(rt, b.lab)).flatMap((n) => n.sessions);
@@ -164,7 +168,9 @@ describe.skipIf(!isRoot)('netns runtime (live)', () => {
     expect(e.code).toBe('E_FRR_CONFIG');
     expect(e.message).toMatch(/leaf1/);
     expect(e.details.join('\n')).toContain(`${conf}:${i + 2}: neighbor FABRIC remote-as externall`);
-    expect(e.details.join('\n')).toMatch(/rejected by zebra, bgpd, staticd/);
+    // every daemon the node runs rejected it (its daemons file: zebra, bgpd)
+    const enabled = parseDaemonsFile(await readFile(join(dir, 'nodes/leaf1/daemons'), 'utf8'), (d) => d !== 'mgmtd').daemons; // FRR 8.4: no mgmtd
+    expect(e.details.join('\n')).toContain(`rejected by ${enabled.join(', ')}`);
     expect(await leftovers(lab.name)).toEqual([]);
   });
 
