@@ -45,6 +45,17 @@ function interruptWhen(args: string[], trigger: RegExp, delayMs: number): Promis
   });
 }
 
+/** `bgplab exec --lab LAB spine1 -- sh` under a pseudo-terminal (script(1)): a shell that has a terminal and runs what is typed. */
+async function expectShellWithTty(lab: string): Promise<void> {
+  const r = await execa('script', ['-qfec', `node dist/cli.js exec --lab ${lab} spine1 -- sh`, '/dev/null'], {
+    input: 'tty; echo done-$((2+3)); exit\n',
+    reject: false,
+    timeout: 60_000,
+  });
+  expect(r.stdout).toMatch(/\/dev\/pts\/\d+/);
+  expect(r.stdout).toMatch(/done-5/);
+}
+
 /** Every fabric interface of every node up with carrier, no qdisc and no nftables table left. */
 async function wholeFabric(lab: string, rt: NetnsRuntime): Promise<string[]> {
   const problems: string[] = [];
@@ -96,15 +107,7 @@ describe.skipIf(!isRoot)('interrupting and refusing, through the CLI', () => {
     }, 240_000);
   }
 
-  it('bgplab exec on netns gives an interactive shell with a terminal', async () => {
-    const r = await execa('script', ['-qfec', `node dist/cli.js exec --lab ${LAB} spine1 -- sh`, '/dev/null'], {
-      input: 'tty; echo done-$((2+3)); exit\n',
-      reject: false,
-      timeout: 30_000,
-    });
-    expect(r.stdout).toMatch(/\/dev\/pts\/\d+/);
-    expect(r.stdout).toMatch(/done-5/);
-  }, 60_000);
+  it('bgplab exec on netns gives an interactive shell with a terminal', () => expectShellWithTty(LAB), 60_000);
 
   describe('with Docker and containerlab', async () => {
     const docker = await ensureDockerAndImage();
@@ -141,13 +144,5 @@ describe.skipIf(!isRoot)('bgplab exec on containerlab', async () => {
     await cli(['down', LAB]);
     await rm(dir, { recursive: true, force: true });
   }, 180_000);
-  it.skipIf(!clab)('gives an interactive shell with a terminal (pseudo-terminal from script(1))', async () => {
-    const r = await execa('script', ['-qfec', `node dist/cli.js exec --lab ${LAB} spine1 -- sh`, '/dev/null'], {
-      input: 'tty; echo done-$((2+3)); exit\n',
-      reject: false,
-      timeout: 60_000,
-    });
-    expect(r.stdout).toMatch(/\/dev\/pts\/\d+/);
-    expect(r.stdout).toMatch(/done-5/);
-  }, 90_000);
+  it.skipIf(!clab)('gives an interactive shell with a terminal (pseudo-terminal from script(1))', () => expectShellWithTty(LAB), 90_000);
 });
