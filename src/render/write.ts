@@ -67,9 +67,16 @@ export async function writeFilesAtomically(dir: string, files: Map<string, strin
     }
     await writeFile(join(tmp, MANIFEST), JSON.stringify({ files: rels }, null, 1) + '\n');
     if (!existing) {
-      // a new directory: one rename puts all of it in place
-      await rename(tmp, target);
-      return rels.map((r) => join(target, r));
+      // a new directory: one rename puts all of it in place, unless another writer (a second
+      // `up` of the same name at the same moment) created it meanwhile: then file by file below
+      const placed = await rename(tmp, target).then(
+        () => true,
+        (e: NodeJS.ErrnoException) => {
+          if (e.code === 'ENOTEMPTY' || e.code === 'EEXIST') return false;
+          throw e;
+        },
+      );
+      if (placed) return rels.map((r) => join(target, r));
     }
     const before = await readManifest(target);
     // every destination checked before the first rename: a conflict changes nothing

@@ -812,7 +812,7 @@ export class NetnsRuntime implements Runtime {
       const i = await netnsInode(ns);
       if (i !== undefined) inodes.add(i);
     }
-    const pids = [...new Set([...(await pidsInNamespaces(inodes)), ...(await this.labPidFiles(lab))])];
+    const pids = [...new Set([...(await pidsInNamespaces(inodes)), ...(await this.labPidFiles(lab))])].sort((a, b) => a - b);
     // the trailing slash: lab s1's directory is not a prefix of lab s10's
     const mounts = [...(await mountsMatching(`${NETNS_DIR}/${prefix}`)), ...(await mountsMatching(`${labStateDir(lab)}/`))].filter(
       (m) => !m.startsWith(`${NETNS_DIR}/`) || own.has(m.slice(NETNS_DIR.length + 1)),
