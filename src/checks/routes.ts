@@ -42,7 +42,7 @@ export function judgeRoute(route: PredictedRoute, frr: ReturnType<typeof frrNext
     const leaks: string[] = [];
     if (frr) leaks.push(`FRR has a ${frr.protocol} route via ${frr.ifnames.join(', ') || 'nothing'}`);
     if (kernel) leaks.push(`kernel has a route via ${kernel.join(', ')}`);
-    return leaks.length ? `${what}: no route expected (AS-path loop detection), but ${leaks.join('; ')}` : undefined;
+    return leaks.length ? `${what}: no route expected (${route.unreachable ?? 'AS-path loop detection'}), but ${leaks.join('; ')}` : undefined;
   }
   const frrIfs = frr?.protocol === 'bgp' ? frr.ifnames : [];
   const kernelIfs = kernel ?? [];
@@ -89,7 +89,7 @@ export async function evaluateRoutes(ctx: CheckContext, opts: { nodes?: string[]
           check: 'routes',
           name: `${node} → ${r.prefix}`,
           status: problem ? 'fail' : 'pass',
-          message: problem ?? (r.nextHops.length ? `${r.nextHops.length} next hop${r.nextHops.length > 1 ? 's' : ''} via ${r.nextHops.map((h) => `${h.ifname} (${h.node})`).join(', ')}` : 'no route, as predicted (AS-path loop detection)'),
+          message: problem ?? (r.nextHops.length ? `${r.nextHops.length} next hop${r.nextHops.length > 1 ? 's' : ''} via ${r.nextHops.map((h) => `${h.ifname} (${h.node})`).join(', ')}` : `no route, as predicted (${r.unreachable ?? 'AS-path loop detection'})`),
           measured,
           // the node, the prefix's origin, and the neighbours of next hops that are missing
           subject: { nodes: [...new Set([node, ...r.origin.split(','), ...r.nextHops.filter((h) => !frr?.ifnames.includes(h.ifname)).map((h) => h.node)])], prefix: r.prefix },

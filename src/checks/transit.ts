@@ -23,12 +23,18 @@ import { AddressBook, pathKey } from './trace.js';
 import { defaultTracerouteExpectations, enumeratePaths } from './traceroute.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
 
-/** Server ASNs in a path anywhere but the last (origin) position. */
-export function transitServers(lab: Lab, asPath: string): LabNode[] {
+/**
+ * Server ASNs in a path anywhere but the last (origin) position. With one ASN for all
+ * servers (design.server_asn: shared) the position still tells transit from origin; the
+ * server is then named by the neighbour the path came from (`from`) when that is one of them.
+ */
+export function transitServers(lab: Lab, asPath: string, from?: string): LabNode[] {
   const asns = asPath.split(/[\s{},()[\]]+/).filter((t) => /^\d+$/.test(t)).map(Number);
   const out: LabNode[] = [];
   for (const asn of asns.slice(0, -1)) {
-    for (const s of lab.nodes) if (s.role === 'server' && s.asn === asn && !out.includes(s)) out.push(s);
+    const owners = lab.nodes.filter((s) => s.role === 'server' && s.asn === asn);
+    const sender = owners.length > 1 && asns[0] === asn ? owners.find((s) => s.name === from) : undefined;
+    for (const s of sender ? [sender] : owners) if (!out.includes(s)) out.push(s);
   }
   return out;
 }
@@ -48,7 +54,7 @@ async function controlPlane(ctx: CheckContext): Promise<CheckResult[]> {
         for (const [prefix, list] of table) {
           for (const p of list) {
             paths++;
-            const bad = transitServers(ctx.lab, p.path ?? '');
+            const bad = transitServers(ctx.lab, p.path ?? '', p.from);
             if (bad.length) {
               bad.forEach((b) => offenders.add(b.name));
               violations.push(`${prefix} via AS path "${p.path}"${p.bestpath ? ' (best)' : ''}: ${bad.map((b) => `${b.name} (AS ${b.asn})`).join(', ')} in transit`);

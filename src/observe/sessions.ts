@@ -8,7 +8,7 @@ import { installedPrefixes, parseRib } from '../frr/routes.js';
 import { neighborReset, resetText, sessionState, summaryPeer } from '../frr/bgp.js';
 import { parseShowJson, splitJson } from '../frr/json.js';
 import type { ExpectedSession, Lab } from '../lab/model.js';
-import { familiesOf, predictFabric, type Family, type FabricPrediction } from '../lab/paths.js';
+import { DEFAULT_ROUTES, familiesOf, predictFabric, type Family, type FabricPrediction } from '../lab/paths.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { errorText, isBgplabError } from '../util/errors.js';
 import { mapLimit } from '../util/pool.js';
@@ -92,6 +92,9 @@ export function expectedRoutes(lab: Lab, node: string): MissingRoute[] {
     const r = pred.route(node, prefix);
     if (r && r.nextHops.length > 0 && !r.ambiguous) out.push({ node, prefix, dest: n.name });
   }
+  // design.to_servers default: a server reaches the rest through the default its leaves send
+  const d = pred.route(node, DEFAULT_ROUTES.ipv4);
+  if (d && d.nextHops.length > 0 && !d.ambiguous) out.push({ node, prefix: DEFAULT_ROUTES.ipv4, dest: d.origin });
   return out;
 }
 
