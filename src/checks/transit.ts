@@ -12,7 +12,7 @@
 import { healFault, injectFault, type Fault } from '../faults/index.js';
 import { bgpTablePaths } from '../frr/bgp.js';
 import { bgpRoutesTo, type FrrRib } from '../frr/routes.js';
-import { SWITCH_ROLES, type Lab, type LabNode } from '../lab/model.js';
+import { holdSeconds, SWITCH_ROLES, type Lab, type LabNode } from '../lab/model.js';
 import { familiesOf, predictFabric, type FabricPrediction } from '../lab/paths.js';
 import { errorText, isBgplabError } from '../util/errors.js';
 import { mapLimit, sleep } from '../util/pool.js';
@@ -196,7 +196,7 @@ async function stress(ctx: CheckContext, prediction: FabricPrediction, opts: Str
       downed.push(await injectFault(ctx.runtime, lab.name, { kind: 'link-down', node: leaf.name, ifname: i, by: 'check transit' }));
     }
     // converge: poll the leaf's RIB until it is the same twice in a row (or settle time ends)
-    const settleMs = opts.settleMs ?? Math.max(8_000, (lab.options.hold + 2) * 1000);
+    const settleMs = opts.settleMs ?? Math.max(8_000, (holdSeconds(lab) + 2) * 1000);
     let last = '';
     let rib: FrrRib = {};
     for (let t = Date.now(); Date.now() - t < settleMs; ) {

@@ -190,6 +190,17 @@ export function timersOf(lab: Pick<Lab, 'options'>, n: Pick<LabNode, 'timers'>):
   return n.timers ?? { keepalive: lab.options.keepalive, hold: lab.options.hold };
 }
 
+/**
+ * The hold time (s) of a session between these nodes: BGP uses the smaller of the two
+ * sides' (RFC 4271 4.2). Without names: the largest hold time of any node of the lab.
+ */
+export function holdSeconds(lab: Pick<Lab, 'options' | 'nodes'>, ...names: string[]): number {
+  const nodes = names.length ? lab.nodes.filter((n) => names.includes(n.name)) : lab.nodes;
+  const holds = nodes.map((n) => timersOf(lab, n).hold);
+  if (!holds.length) return lab.options.hold;
+  return names.length ? Math.min(...holds) : Math.max(...holds);
+}
+
 export function nodeByName(lab: Lab, name: string): LabNode | undefined {
   return lab.nodes.find((n) => n.name === name);
 }
