@@ -23,10 +23,11 @@ export interface Underived {
 
 /**
  * Snippet lines that never change what BGP selects: comments, descriptions, logging,
- * debugging, router-advertisement and vty settings. Anything else (route-maps, prefix-lists,
+ * debugging, router-advertisement and vty settings, community and AS-path lists (bgplab's own
+ * route-maps match neither, so a new list matters only where a snippet route-map uses it). Anything else (route-maps, prefix-lists,
  * neighbours, network statements, bestpath knobs, shutdown, addresses) may.
  */
-const NEUTRAL_LINE = /^\s*(!|#|description\b|log\b|debug\b|no debug\b|ipv6 nd\b|no ipv6 nd\b|bgp log-neighbor-changes\b|banner\b|line vty\b|exec-timeout\b|password\b|enable password\b|service\b|agentx\b)/;
+const NEUTRAL_LINE = /^\s*(!|#|description\b|log\b|debug\b|no debug\b|ipv6 nd\b|no ipv6 nd\b|bgp log-neighbor-changes\b|bgp (large-|ext)?community-list\b|bgp as-path access-list\b|banner\b|line vty\b|exec-timeout\b|password\b|enable password\b|service\b|agentx\b)/;
 
 /** Could this snippet change routing (any line outside the neutral set)? */
 export function snippetMayChangeRouting(s: Pick<Snippet, 'text'>): boolean {
