@@ -301,7 +301,7 @@ export function predictFabric(lab: Lab): FabricPrediction {
     let r: PredictedRoute | undefined;
     if (set !== undefined && st) {
       const nextHops = st.offers
-        .filter((o) => o.length === st.length)
+        .filter((o) => o.length === st.length && o.gshut === st.gshut)
         .map((o) => ({ node: o.neighbor, ifname: o.ifname, peerIfname: o.peerIfname }))
         .sort((a, b) => a.ifname.localeCompare(b.ifname, undefined, { numeric: true }));
       r = { node, prefix, family: familyOf.get(prefix)!, origin: origins.get(prefix)!, pathLength: st.length, nextHops, ambiguous: st.ambiguous };
