@@ -74,8 +74,8 @@ async function bgpdErrors(node: LabNode, file: string, text: string, dir: string
   const res = await run(BGPD, ['-C', '-f', file, '-p', '0', '-i', join(dir, `${node.name}.pid`), '-z', join(dir, `${node.name}.zserv`), '--vty_socket', dir], { check: false, timeoutMs: 30_000 });
   const bgp = routerBgpLines(text);
   const rejected = [...scanDaemonLog(res.stderr + '\n' + res.stdout).rejected].filter(([line]) => bgp.has(line)).sort((a, b) => a[0] - b[0]);
-  // bgpd prints its reason ("% Specify remote-as ...") on stdout, one per refused line, in order
-  const said = res.stdout.split('\n').filter((l) => l.startsWith('%'));
+  // bgpd prints its reason ("% Specify remote-as ..."; on stderr when not on a terminal), one per refused line, in order
+  const said = (res.stdout + '\n' + res.stderr).split('\n').filter((l) => l.startsWith('%'));
   return rejected.map(([line, r], i) => ({
     node: node.name,
     line,
