@@ -285,3 +285,46 @@ snippets:
     expect(underivedNodes(m)[0]!.reason).toMatch(/frr_conf on leaf1 \(t\.yml:4:21\)/);
   });
 });
+
+describe('the checks\' pure halves under a design or a snippet', () => {
+  it('routes: a stated route (checks.routes) is judged like a predicted one, and fails when FRR differs', async () => {
+    const { judgeRoute, statedRoute, frrNextHops, kernelNextHops } = await import('../../src/checks/routes.js');
+    const l = lab('snippets:\n  nodes:\n    leaf1: {ipv4_unicast: "neighbor eth1 route-map X out"}\nchecks:\n  routes:\n    - {node: spine1, to: server1, via: [eth2]}\n');
+    expect(l.checks.routes).toEqual([{ node: 'spine1', prefix: lo(l, 'server1'), via: ['eth2'] }]);
+    const want = statedRoute(l, l.checks.routes![0]!);
+    expect(want.nextHops).toEqual([{ node: 'leaf2', ifname: 'eth2', peerIfname: 'eth1' }]);
+    const rib = (ifs: string[]) => ({ [lo(l, 'server1')]: [{ prefix: lo(l, 'server1'), protocol: 'bgp', selected: true, nexthops: ifs.map((i) => ({ interfaceName: i, active: true, fib: true })) }] });
+    const kernel = (ifs: string[]) => [{ dst: '10.0.3.1', nexthops: ifs.map((dev) => ({ dev })) }];
+    expect(judgeRoute(want, frrNextHops(rib(['eth2']), want.prefix), kernelNextHops(kernel(['eth2']), want.prefix))).toBeUndefined();
+    expect(judgeRoute(want, frrNextHops(rib(['eth1', 'eth2']), want.prefix), kernelNextHops(kernel(['eth1', 'eth2']), want.prefix))).toMatch(/expected 1 next hop via eth2 \(leaf2\); FRR has 2/);
+    // a stated route to something that is neither a node nor a prefix: an error at `to`
+    expect(problems(BASE + 'checks:\n  routes:\n    - {node: spine1, to: nowhere, via: []}\n')[0]).toMatch(/^t\.yml:5:26: checks\.routes\[0\]\.to: "nowhere" is neither a node nor a prefix/);
+  });
+  it('the kernel\'s default route ("dst": "default") is read as 0.0.0.0/0', async () => {
+    const { kernelNextHops } = await import('../../src/checks/routes.js');
+    expect(kernelNextHops([{ dst: 'default', nexthops: [{ dev: 'eth2' }, { dev: 'eth1' }] }], '0.0.0.0/0')).toEqual(['eth1', 'eth2']);
+    expect(kernelNextHops([{ dst: 'default', dev: 'eth1' }], '::/0')).toEqual(['eth1']);
+  });
+  it('transit with one server ASN: origin is fine, transit is named by the neighbour the path came from', async () => {
+    const { transitServers } = await import('../../src/checks/transit.js');
+    const l = lab('design: {server_asn: shared}\n');
+    expect(transitServers(l, '65101 4200000001')).toEqual([]);
+    expect(transitServers(l, '4200000001 65101 4200000001', 'server2').map((n) => n.name)).toEqual(['server2']);
+    // deeper in the path the sender does not tell: every server of the ASN is named
+    expect(transitServers(l, '65000 4200000001 65101 4200000001', 'spine1')).toHaveLength(4);
+  });
+  it('sessions: a prefix count that is not derived is not judged, and the row says why', async () => {
+    const { judgeSession } = await import('../../src/checks/sessions.js');
+    const l = lab('snippets:\n  nodes:\n    leaf1: {ipv4_unicast: "neighbor eth1 route-map X out"}\n');
+    const p = predictFabric(l);
+    const s = l.sessions.find((x) => x.node === 'spine1' && x.peer === 'leaf1')!;
+    const why = derivationScope(l, p).received(s.node, s.ifname);
+    expect(why.map((u) => u.node)).toEqual(['leaf1']);
+    const sum = { ipv4Unicast: { peers: { [s.ifname]: { state: 'Established', hostname: 'leaf1', remoteAs: 65101, pfxRcd: 99 } } } };
+    const v = judgeSession(l, p, s, sum, 'ipv4', why);
+    expect(v.ok).toBe(true);
+    expect(v.message).toMatch(/Established, 99 prefixes received \(count not derived: snippet snippets\.nodes\.leaf1\.ipv4_unicast \(t\.yml:5:27\)/);
+    // the ASN is still judged
+    expect(judgeSession(l, p, s, { ipv4Unicast: { peers: { [s.ifname]: { ...sum.ipv4Unicast.peers[s.ifname]!, remoteAs: 1 } } } }, 'ipv4', why).ok).toBe(false);
+  });
+});
