@@ -32,7 +32,7 @@ describe.skipIf(!isRoot)('design options and user snippets, live', () => {
     dir = await mkdtemp(join(tmpdir(), 'dz-design-'));
   });
   afterAll(async () => {
-    for (const l of ['dz-lt-sa', 'dz-lt-flt', 'dz-lt-typo']) await bgplab(['down', l], 60_000);
+    for (const l of ['dz-lt-sa', 'dz-lt-flt', 'dz-lt-tr', 'dz-lt-typo']) await bgplab(['down', l], 60_000);
     await rm(dir, { recursive: true, force: true });
   }, 120_000);
 
@@ -77,6 +77,20 @@ describe.skipIf(!isRoot)('design options and user snippets, live', () => {
     expect(fails.some((x) => x.name === 'server1 → 10.0.1.1/32' && /no route expected \(design\.to_servers: default/.test(x.message))).toBe(true);
     await bgplab(['down', 'dz-lt-flt'], 60_000);
   }, 600_000);
+
+  it('one ASN for all servers: the transit check still fails on a server in transit, naming the servers the paths came from', async () => {
+    const file = join(dir, 'tr.yml');
+    // the unsafe demo: no no-transit filters, so servers re-advertise what they learn
+    await writeFile(file, 'name: dz-lt-tr\nfabric: {spines: 2, leaves: 4, servers: 4}\ndesign: {server_asn: shared}\noptions: {transit_filters: false}\n');
+    const r = await bgplab(['test', file, '--runtime', 'netns', '--out', join(dir, 'tr'), '--only', 'transit', '--json'], 300_000);
+    expect(r.exitCode).toBe(1);
+    const leaf1 = rowsOf(r.stdout).find((x) => x.name === 'control plane: leaf1')!;
+    expect(leaf1.status).toBe('fail');
+    // leaf1's neighbours server1 and server2 carry paths for others; server3/4 (elsewhere) are not named
+    expect(leaf1.message).toMatch(/through server\(s\) server1, server2:/);
+    expect(leaf1.message).not.toMatch(/server3|server4/);
+    expect(await nsOf('dz-lt-tr')).toEqual([]);
+  }, 300_000);
 
   it('a snippet typo fails validate at the lab file\'s line:column with FRR\'s message; up deploys nothing', async () => {
     const text = (await readFile('labs/snippets.yml', 'utf8')).replace(/^name: .*$/m, 'name: dz-lt-typo').replace('set as-path prepend', 'set as-path prepnd');
