@@ -20,7 +20,8 @@ export interface RenderedLineSource {
 /** Where line `line` (1-based) of a node's rendered frr.conf comes from. */
 export function sourceOfRenderedLine(node: LabNode, r: RenderedFrrConf, line: number, cwd = process.cwd()): RenderedLineSource {
   if (node.frrConf) {
-    return { file: relative(cwd, node.frrConf.path) || node.frrConf.path, line, col: 1, field: `nodes.${node.name}.frr_conf` };
+    const rel = relative(cwd, node.frrConf.path);
+    return { file: rel && !rel.startsWith('..') ? rel : node.frrConf.path, line, col: 1, field: `nodes.${node.name}.frr_conf` };
   }
   const at = (idx: number) => r.origins[idx];
   let o = at(line - 1);
