@@ -93,7 +93,10 @@ function snippetLines(s: Snippet, indent: string): { line: string; origin: LineO
 export function renderFrrConfMapped(lab: Lab, v: NodeView): RenderedFrrConf {
   const n = v.node;
   if (n.frrConf) {
-    const text = n.frrConf.text ?? '';
+    // as is, but for top-level `exit` lines (FRR writes one after each block): the netns
+    // runtime starts each daemon with `-f frr.conf`, and a daemon that does not know a block
+    // takes its `exit` as leaving configuration mode (see below). `!` keeps the line numbers.
+    const text = (n.frrConf.text ?? '').replace(/^exit[ \t]*$/gm, '!');
     return { text, origins: text.split('\n').map(() => undefined), userFile: n.frrConf.given };
   }
   const origins: (LineOrigin | undefined)[] = [];

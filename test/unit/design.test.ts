@@ -8,7 +8,7 @@ import { formatProblem, loadLabText } from '../../src/lab/load.js';
 import type { Lab } from '../../src/lab/model.js';
 import { DEFAULT_ROUTES, predictFabric } from '../../src/lab/paths.js';
 import { derivationScope, snippetMayChangeRouting, underivedNodes } from '../../src/lab/derive.js';
-import { nodeViews, renderFrrConf, renderFrrConfMapped } from '../../src/render/frr.js';
+import { nodeViews, renderDaemons, renderFrrConf, renderFrrConfMapped } from '../../src/render/frr.js';
 import { routerBgpLines, sourceOfRenderedLine } from '../../src/render/frr-lines.js';
 
 const BASE = 'name: d\nfabric: {spines: 2, leaves: 4, servers: 4}\n';
@@ -35,6 +35,7 @@ function block(text: string, header: RegExp): string[] {
   }
   return out;
 }
+const renderDaemonsOf = (l: Lab, n: string) => renderDaemons(l.nodes.find((x) => x.name === n)!);
 const lo = (l: Lab, n: string) => `${l.nodes.find((x) => x.name === n)!.loopback}/32`;
 
 describe('defaults: a lab without design: is modelled and rendered as before', () => {
@@ -280,8 +281,10 @@ snippets:
     const m = lab('nodes:\n  leaf1: {frr_conf: my/leaf1.conf}\n', 'name: s\nfabric: {spines: 1, leaves: 2, servers: 1}\n');
     const n = m.nodes.find((x) => x.name === 'leaf1')!;
     expect(n.frrConf).toMatchObject({ given: 'my/leaf1.conf', file: 't.yml', line: 4, col: 21 });
-    n.frrConf!.text = 'frr defaults datacenter\nbfd\n!\n';
-    expect(conf(m, 'leaf1')).toBe('frr defaults datacenter\nbfd\n!\n');
+    n.frrConf!.text = 'frr defaults datacenter\nbfd\nexit\n!\nrouter bgp 65101\n address-family ipv4 unicast\n exit-address-family\nexit\n';
+    // as is, top-level exit lines made comments (line numbers kept)
+    expect(conf(m, 'leaf1')).toBe('frr defaults datacenter\nbfd\n!\n!\nrouter bgp 65101\n address-family ipv4 unicast\n exit-address-family\n!\n');
+    expect(renderDaemonsOf(m, 'leaf1')).toMatch(/^bfdd=yes$/m);
     expect(underivedNodes(m)[0]!.reason).toMatch(/frr_conf on leaf1 \(t\.yml:4:21\)/);
   });
 });
