@@ -87,7 +87,10 @@ describe.skipIf(!isRoot)('design options and user snippets, live', () => {
     const leaf1 = rowsOf(r.stdout).find((x) => x.name === 'control plane: leaf1')!;
     expect(leaf1.status).toBe('fail');
     // leaf1's neighbours server1 and server2 carry paths for others; server3/4 (elsewhere) are not named
-    expect(leaf1.message).toMatch(/through server\(s\) server1, server2:/);
+    // (which paths a transit server carries depends on timing: only the names are stable)
+    const named = /through server\(s\) ([^:]+):/.exec(leaf1.message)![1]!.split(', ').sort();
+    expect(named.length).toBeGreaterThan(0);
+    for (const n of named) expect(['server1', 'server2']).toContain(n);
     expect(leaf1.message).not.toMatch(/server3|server4/);
     expect(await nsOf('dz-lt-tr')).toEqual([]);
   }, 300_000);
