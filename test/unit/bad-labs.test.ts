@@ -135,8 +135,8 @@ describe('YAML features a legitimate lab uses', () => {
   it('an alias is a copy: a problem in it is reported where each copy is', () => {
     const r = loadLabText('name: t\nfabric: {spines: 1, leaves: 2}\nnodes:\n  leaf1: &x {colour: red}\n  leaf2: *x\n', 't.yml');
     expect(r.problems.map(formatProblem)).toEqual([
-      't.yml:4:14: nodes.leaf1.colour: unknown key "colour" (hint: allowed here: role, asn, loopback, announce, bfd, image)',
-      't.yml:5:10: nodes.leaf2.colour: unknown key "colour" (hint: allowed here: role, asn, loopback, announce, bfd, image)',
+      't.yml:4:14: nodes.leaf1.colour: unknown key "colour" (hint: allowed here: role, asn, loopback, announce, bfd, image, timers, maintenance, frr_conf)',
+      't.yml:5:10: nodes.leaf2.colour: unknown key "colour" (hint: allowed here: role, asn, loopback, announce, bfd, image, timers, maintenance, frr_conf)',
     ]);
   });
 });
