@@ -73,6 +73,9 @@ async function readState(ctx: CheckContext): Promise<FabricState> {
       for (const family of families) {
         const rib = await readFrrRib(ctx, n.name, family);
         for (const prefix of Object.keys(rib).sort()) {
+          // link-local fe80::/64 is one connected route per interface, of which zebra selects
+          // any one: not routing, and not stable across a redeploy
+          if (/^fe80:/i.test(prefix)) continue;
           const sel = frrNextHops(rib, prefix);
           if (!sel) continue;
           table[prefix] = { protocol: sel.protocol, nexthops: sel.ifnames.map((i) => ({ ifname: i, ...(peerOf.has(`${n.name}:${i}`) ? { node: peerOf.get(`${n.name}:${i}`)! } : {}) })) };
