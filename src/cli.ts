@@ -211,10 +211,12 @@ function buildProgram(): Command {
     .option('-v, --verbose', 'every row of every check, and every knock-on failure under its root cause')
     .addOption(frrOption())
     .option('--timeout <seconds>', 'how long to wait for sessions and routes', '60')
+    .option('--baseline <file>', 'after the checks, compare with a snapshot (bgplab snapshot -o FILE); exit 1 on a regression')
+    .option('--outage-tolerance-ms <ms>', 'with --baseline: how much longer than the baseline\'s an outage may be, on top of its detection timer\'s jitter (default 250)')
     .action(
       async (
         labfile: string | undefined,
-        o: { name?: string; runtime: string; out?: string; only?: string; keep?: boolean; json?: boolean; junit?: string; verbose?: boolean; timeout: string; frr?: string },
+        o: { name?: string; runtime: string; out?: string; only?: string; keep?: boolean; json?: boolean; junit?: string; verbose?: boolean; timeout: string; frr?: string; baseline?: string; outageToleranceMs?: string },
       ) => {
         const { testCommand } = await import('./commands/test.js');
         await testCommand({
@@ -229,6 +231,8 @@ function buildProgram(): Command {
           verbose: !!o.verbose,
           timeoutSec: Number(o.timeout),
           ...(o.frr ? { frr: o.frr as '10' } : {}),
+          baseline: o.baseline,
+          outageToleranceMs: o.outageToleranceMs,
         });
       },
     );

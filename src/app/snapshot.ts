@@ -3,7 +3,8 @@
  * checks, then record what the fabric does: checks/snapshot.ts) and write it whole or not
  * at all; read one back, validated (checks/baseline.ts), for `check --baseline`.
  */
-import { readFile } from 'node:fs/promises';
+import { access, constants, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { DEFAULT_OUTAGE_TOLERANCE_MS, formatSnapshot, parseSnapshot, type Snapshot } from '../checks/baseline.js';
 import type { RunReport } from '../checks/runner.js';
 import { makeBaselineCheck, makeSnapshotCheck } from '../checks/snapshot.js';
@@ -28,6 +29,21 @@ export async function snapshotLab(lab: Lab, runtime: Runtime, only: readonly str
   if (!snapshot || !recorded || report.interrupted) return { report };
   await writeSnapshot(file, snapshot);
   return { report, snapshot, file };
+}
+
+/**
+ * Can FILE be written (its directory exists and is writable, FILE is no directory)? Asked
+ * before the checks run, so a typo in -o does not cost a whole run. No directory is created.
+ */
+export async function checkSnapshotTarget(file: string): Promise<void> {
+  const st = await stat(file).catch(() => undefined);
+  if (st?.isDirectory()) throw new BgplabError('E_SNAPSHOT', `cannot write the snapshot ${file}: it is a directory`, { hint: 'give a file path, e.g. -o baseline.json' });
+  const dir = dirname(file);
+  const ds = await stat(dir).catch(() => undefined);
+  if (!ds?.isDirectory()) throw new BgplabError('E_SNAPSHOT', `cannot write the snapshot ${file}: ${dir} is not a directory`, { hint: `create it first (mkdir -p ${dir})` });
+  await access(dir, constants.W_OK).catch((e: unknown) => {
+    throw new BgplabError('E_SNAPSHOT', `cannot write the snapshot ${file}: ${dir} is not writable`, { cause: e, hint: 'choose another -o FILE' });
+  });
 }
 
 export async function writeSnapshot(file: string, s: Snapshot): Promise<void> {
@@ -59,8 +75,13 @@ export interface BaselineOptions {
   toleranceMs?: number;
 }
 
+/** The `after` of a check run that compares with a baseline (check --baseline, test --baseline). */
+export function baselineAfter(base: Snapshot, o: BaselineOptions): NonNullable<CheckLabOptions['after']> {
+  const toleranceMs = o.toleranceMs ?? DEFAULT_OUTAGE_TOLERANCE_MS;
+  return (runs) => [makeBaselineCheck(base, o.file, { toleranceMs }, runs)];
+}
+
 /** Run the checks and compare with a baseline read beforehand (a bad file fails before the lab is touched). */
 export async function checkAgainstBaseline(lab: Lab, runtime: Runtime, only: readonly string[] | undefined, base: Snapshot, o: BaselineOptions, app: CheckLabOptions = {}): Promise<RunReport> {
-  const toleranceMs = o.toleranceMs ?? DEFAULT_OUTAGE_TOLERANCE_MS;
-  return checkLab(lab, runtime, only, { ...app, after: (runs) => [makeBaselineCheck(base, o.file, { toleranceMs }, runs)] });
+  return checkLab(lab, runtime, only, { ...app, after: baselineAfter(base, o) });
 }

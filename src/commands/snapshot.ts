@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import chalk from 'chalk';
 import { labModel } from '../app/check.js';
 import { withInterrupts } from '../app/signals.js';
-import { snapshotLab } from '../app/snapshot.js';
+import { checkSnapshotTarget, snapshotLab } from '../app/snapshot.js';
 import { CHECKS } from '../checks/index.js';
 import { selectChecks } from '../checks/runner.js';
 import { runningLab } from '../runtime/select.js';
@@ -29,6 +29,7 @@ export async function snapshotCommand(o: SnapshotOptions): Promise<void> {
   if (!o.out) throw new BgplabError('E_USAGE', 'bgplab snapshot needs -o FILE', { hint: 'e.g. bgplab snapshot -o baseline.json' });
   selectChecks(CHECKS, o.only);
   const file = resolve(o.out);
+  await checkSnapshotTarget(file);
   const { lab: name, runtime } = await runningLab(o.lab);
   const lab = await labModel(name, runtime);
   const ui = consoleRenderer({ quiet: o.json });

@@ -91,6 +91,7 @@ const tmpName = (path: string) => `${path}.${process.pid}.${++tmpSeq}.tmp`;
 
 /** write-then-rename: a crash never leaves a half-written file */
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
   await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 

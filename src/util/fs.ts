@@ -1,6 +1,5 @@
 /** Small file-system questions asked in several places. */
-import { access, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { access, readdir, rename, rm, writeFile } from 'node:fs/promises';
 
 /** The entries of a directory, or [] when it does not exist (or cannot be read). */
 export async function listDir(dir: string): Promise<string[]> {
@@ -25,10 +24,9 @@ let tmpSeq = 0;
 /**
  * Write a file whole or not at all: into a temporary file beside it (unique per process
  * and call), then renamed over it (atomic within one file system). A crash or an error
- * leaves the old file, never half of the new one. Parent directories are created.
+ * leaves the old file, never half of the new one. The directory must exist.
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${++tmpSeq}.tmp`;
   try {
     await writeFile(tmp, text);

@@ -61,18 +61,26 @@ async function spine1NextHops(n: number): Promise<void> {
 }
 
 /**
- * The candidate change, in one place. Today out of band (vtysh on leaf1), the exact lines
- * of the lab-file snippet form:
+ * The candidate change and its undo, in one place. Today out of band (vtysh on leaf1), the
+ * exact lines of the lab-file snippet form:
  *   snippets: { nodes: { leaf1: { global: "route-map PREPEND permit 10\n set as-path prepend 65101 65101\n",
  *                                 ipv4_unicast: "neighbor eth1 route-map PREPEND out\n" } } }
- * To switch to that form: write labs/clos.yml plus that block to a file and redeploy with
- * `cli(['up', FILE, '--name', LAB, '--runtime', 'netns'])` (after `down`), keeping the wait.
+ * To switch to that form: `apply` writes labs/clos.yml plus that block to a file in `dir`
+ * and redeploys it (`cli(['down', LAB])`, then `cli(['up', FILE, '--name', LAB, '--runtime',
+ * 'netns'])`); `undo` redeploys labs/clos.yml the same way. Keep the waits on spine1.
  */
-async function applyCandidateChange(): Promise<void> {
-  await vtysh('leaf1', 'configure terminal', 'route-map PREPEND permit 10', 'set as-path prepend 65101 65101', 'router bgp 65101', 'address-family ipv4 unicast', 'neighbor eth1 route-map PREPEND out', 'end', 'clear bgp * soft out');
-  // spine1 now prefers leaf2 for server1: the change has propagated
-  await spine1NextHops(1);
-}
+const CANDIDATE = {
+  what: 'an AS-path prepend on leaf1 → spine1',
+  async apply(_dir: string): Promise<void> {
+    await vtysh('leaf1', 'configure terminal', 'route-map PREPEND permit 10', 'set as-path prepend 65101 65101', 'router bgp 65101', 'address-family ipv4 unicast', 'neighbor eth1 route-map PREPEND out', 'end', 'clear bgp * soft out');
+    // spine1 now prefers leaf2 for server1: the change has propagated
+    await spine1NextHops(1);
+  },
+  async undo(_dir: string): Promise<void> {
+    await vtysh('leaf1', 'configure terminal', 'router bgp 65101', 'address-family ipv4 unicast', 'no neighbor eth1 route-map PREPEND out', 'end', 'clear bgp * soft out');
+    await spine1NextHops(2);
+  },
+};
 
 describe.skipIf(!isRoot)('no-transit audit and baseline (live, netns, default lab)', () => {
   let dir: string;
@@ -141,9 +149,9 @@ describe.skipIf(!isRoot)('no-transit audit and baseline (live, netns, default la
     expect(c.all).toMatch(/PASS {2}baseline: no regression/);
   }, 900_000);
 
-  it('after the candidate change (a prepend on leaf1 → spine1), check --baseline lists the changed next hops and paths and exits 1', async () => {
+  it(`after the candidate change (${CANDIDATE.what}), check --baseline lists the changed next hops and paths and exits 1`, async () => {
     const file = join(dir, 'base.json');
-    await applyCandidateChange();
+    await CANDIDATE.apply(dir);
     try {
       const junit = join(dir, 'baseline.xml');
       const c = await cli(['check', LAB, '--baseline', file, '--only', 'sessions,routes,traceroute', '--json', '--junit', junit]);
@@ -163,8 +171,7 @@ describe.skipIf(!isRoot)('no-transit audit and baseline (live, netns, default la
       expect(text.exitCode).toBe(1);
       expect(text.all).toMatch(/FAIL {2}baseline: spine1 → 10\.0\.3\.1\/32 +spine1 → 10\.0\.3\.1\/32: next hops eth1 \(leaf1\), eth2 \(leaf2\) in the baseline, now eth2 \(leaf2\)/);
     } finally {
-      await vtysh('leaf1', 'configure terminal', 'router bgp 65101', 'address-family ipv4 unicast', 'no neighbor eth1 route-map PREPEND out', 'end', 'clear bgp * soft out');
-      await spine1NextHops(2);
+      await CANDIDATE.undo(dir);
     }
     // undone: no difference again
     const again = await cli(['check', LAB, '--baseline', file, '--only', 'sessions,routes']);
