@@ -20,6 +20,8 @@ import { parseXml } from '../unit/junit-parse.js';
 import { isRoot, leftovers } from './netns-helpers.js';
 
 const LAB = 'bz-live';
+/** a second instance of the same file, compared with LAB's snapshot by node name */
+const TWIN = 'bz-live2';
 const rt = new NetnsRuntime();
 
 function cli(args: string[], timeout = 300_000) {
@@ -94,9 +96,12 @@ describe.skipIf(!isRoot)('no-transit audit and baseline (live, netns, default la
 
   afterAll(async () => {
     await cli(['down', LAB]);
+    await rt.destroy(TWIN).catch(() => {});
     await rm(`out/${LAB}`, { recursive: true, force: true });
+    await rm(`out/${TWIN}`, { recursive: true, force: true });
     if (dir) await rm(dir, { recursive: true, force: true });
     expect(await leftovers(LAB)).toEqual([]);
+    expect(await leftovers(TWIN)).toEqual([]);
   }, 120_000);
 
   it('healthy: every policy row passes, both sides of every server session', async () => {
@@ -177,4 +182,15 @@ describe.skipIf(!isRoot)('no-transit audit and baseline (live, netns, default la
     const again = await cli(['check', LAB, '--baseline', file, '--only', 'sessions,routes']);
     expect(again.exitCode, again.all).toBe(0);
   }, 600_000);
+
+  it('test --baseline: another instance of the same lab file (up, checks, comparison, down) matches the snapshot node by node', async () => {
+    const file = join(dir, 'base.json');
+    const t = await cli(['test', 'labs/clos.yml', '--name', TWIN, '--runtime', 'netns', '--only', 'sessions,routes', '--baseline', file, '--json'], 300_000);
+    expect(t.exitCode, t.all).toBe(0);
+    const rows = rowsOf(JSON.parse(t.stdout) as Report, 'baseline');
+    expect(rows.map((r) => [r.name, r.status])).toEqual([['baseline: no regression', 'pass']]);
+    expect(rows[0]!.message).toContain(`(lab ${LAB}, `);
+    expect(rows[0]!.message).toContain(`compared by node name with lab ${TWIN}`);
+    expect(await leftovers(TWIN)).toEqual([]);
+  }, 300_000);
 });
