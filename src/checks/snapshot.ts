@@ -129,7 +129,8 @@ export function outagesOf(lab: Lab, runs: readonly CheckRun[]): Record<string, S
   const jitter = (d: unknown) => (d === 'hold' ? lab.options.keepalive * 1000 : d === 'bfd' ? bfdMs : 0);
   const out: Record<string, SnapshotOutage> = {};
   for (const r of run.results) {
-    const ms = r.measured?.['outageMs'];
+    // an invalid measurement (the probe started late, traffic lost before the event) is no outage to compare
+    const ms = r.measured?.['invalid'] === undefined ? r.measured?.['outageMs'] : undefined;
     const d = r.measured?.['detection'];
     out[r.name] = { status: r.status, ...(typeof ms === 'number' ? { outageMs: ms } : {}), ...(typeof d === 'string' ? { detection: d } : {}), jitterMs: jitter(d) };
   }

@@ -148,12 +148,14 @@ describe('what the snapshot records', () => {
         { check: 'failover', name: 'a', status: 'pass', message: '', measured: { outageMs: 70, detection: 'carrier' }, durationMs: 1 },
         { check: 'failover', name: 'b', status: 'pass', message: '', measured: { outageMs: 7000, detection: 'hold' }, durationMs: 1 },
         { check: 'failover', name: 'c', status: 'skip', message: 'not healthy', durationMs: 0 },
+        { check: 'failover', name: 'd', status: 'fail', message: 'measurement invalid', measured: { outageMs: 3, detection: 'carrier', invalid: 'probe started after the event' }, durationMs: 1 },
       ],
     };
     expect(outagesOf(clos, [run])).toEqual({
       a: { status: 'pass', outageMs: 70, detection: 'carrier', jitterMs: 0 },
       b: { status: 'pass', outageMs: 7000, detection: 'hold', jitterMs: 3000 },
       c: { status: 'skip', jitterMs: 0 },
+      d: { status: 'fail', detection: 'carrier', jitterMs: 0 },
     });
     expect(outagesOf(clos, [])).toBeUndefined();
   });
