@@ -303,9 +303,16 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
     measured.otherFlowsMaxOutageMs = otherOutage;
     measured.lostPackets = perFlow.reduce((n, x) => n + lostPackets(x.f, eventUs), 0);
     const base = baselineLoss(res1, eventUs);
-    if (base > 0) problems.push(`the probe lost traffic before the ${s.kind} (${fmtMs(base)}): the fabric was not stable`);
+    if (base > 0) {
+      problems.push(`the probe lost traffic before the ${s.kind} (${fmtMs(base)}): the fabric was not stable`);
+      measured.invalid = 'loss before the event';
+    }
     const started = Math.max(...res1.directions.map((d) => d.sender.sendStartUs));
-    if (started > eventUs) problems.push('the probe started after the failure was injected (a loaded machine?): measurement invalid');
+    if (started > eventUs) {
+      problems.push('the probe started after the failure was injected (a loaded machine?): measurement invalid');
+      // as data: a baseline comparison (checks/snapshot.ts) must not compare this outage
+      measured.invalid = 'probe started after the event';
+    }
     const stillOpen = perFlow.filter((x) => x.f.outages.some((o) => o.open));
     if (stillOpen.length) problems.push(`${stillOpen.length} flows had not recovered when the probe stopped`);
 

@@ -1,5 +1,7 @@
 /**
  * transit: servers never carry traffic for others.
+ * - policy, both sides (transit-policy.ts): each server's outbound policy lets out only its
+ *   own prefixes, each leaf's inbound policy for a server accepts only that server's;
  * - control plane: no BGP path on any switch has a server ASN anywhere but as the origin;
  * - data plane: no traceroute between servers (or between leaves sharing servers) shows a
  *   server as an intermediate hop;
@@ -18,6 +20,7 @@ import { errorText, isBgplabError } from '../util/errors.js';
 import { mapLimit, sleep } from '../util/pool.js';
 import { notHealthy, routeBlockers, unhealthy } from './preconditions.js';
 import { readFrrRib } from './routes.js';
+import { auditTransitPolicy } from './transit-policy.js';
 import { vtyshJson, waitForSessions } from './sessions.js';
 import { AddressBook, pathKey } from './trace.js';
 import { defaultTracerouteExpectations, enumeratePaths } from './traceroute.js';
@@ -343,18 +346,19 @@ function pickTargets(lab: Lab, leaf: string, own: Set<string>): { remote: LabNod
 export function makeTransitCheck(opts: StressOptions = {}): Check {
   return {
     id: 'transit',
-    description: 'no server is transit: AS paths, traceroutes, and a leaf isolated from its spines',
+    description: 'no server is transit: the policies on both sides, AS paths, traceroutes, and a leaf isolated from its spines',
     async run(ctx) {
       if (!ctx.lab.nodes.some((n) => n.role === 'server')) {
         return [{ check: 'transit', name: 'transit', status: 'skip', message: 'the lab has no servers', durationMs: 0 }];
       }
       const prediction = predictFabric(ctx.lab);
+      const policy = await auditTransitPolicy(ctx);
       const control = await controlPlane(ctx);
       const data = await dataPlane(ctx, prediction);
       const pick = pickStressLeaf(ctx.lab);
       const stressSubject = { nodes: pick ? [pick.leaf.name, ...new Set(pick.servers.map((x) => x.name))] : [] };
       const stressed = (await stress(ctx, prediction, opts)).map((r) => ({ ...r, subject: r.subject ?? stressSubject }));
-      return [...control, ...data, ...stressed];
+      return [...policy, ...control, ...data, ...stressed];
     },
   };
 }
