@@ -7,8 +7,9 @@
  *    every other transit row still passes; the healthy lab passes;
  *  - baseline and difference: `snapshot`, then `check --baseline` exits 0 on the same
  *    fabric (failover outages included, within the default tolerance); after a candidate
- *    change (an AS-path prepend on leaf1's uplink to spine1) it lists the changed next
- *    hops and paths, in the console, JSON and JUnit, and exits 1.
+ *    change (an AS-path prepend on leaf1's uplink to spine1: labs/clos-prepend.yml, a
+ *    lab-file snippet, redeployed under the same name) it lists the changed next hops and
+ *    paths, in the console, JSON and JUnit, and exits 1; redeployed without it, exit 0.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,24 +63,29 @@ async function spine1NextHops(n: number): Promise<void> {
   throw new Error(`spine1 never had ${n} next hop(s) to 10.0.3.1/32`);
 }
 
+/** Take LAB down and bring `file` up under the same name: a redeploy, as a user rolls a change. */
+async function redeploy(file: string): Promise<void> {
+  const d = await cli(['down', LAB]);
+  expect(d.exitCode, d.all).toBe(0);
+  const u = await cli(['up', file, '--name', LAB, '--runtime', 'netns', '--timeout', '120']);
+  expect(u.exitCode, u.all).toBe(0);
+}
+
 /**
- * The candidate change and its undo, in one place. Today out of band (vtysh on leaf1), the
- * exact lines of the lab-file snippet form:
- *   snippets: { nodes: { leaf1: { global: "route-map PREPEND permit 10\n set as-path prepend 65101 65101\n",
- *                                 ipv4_unicast: "neighbor eth1 route-map PREPEND out\n" } } }
- * To switch to that form: `apply` writes labs/clos.yml plus that block to a file in `dir`
- * and redeploys it (`cli(['down', LAB])`, then `cli(['up', FILE, '--name', LAB, '--runtime',
- * 'netns'])`); `undo` redeploys labs/clos.yml the same way. Keep the waits on spine1.
+ * The candidate change and its undo, in one place: labs/clos-prepend.yml is labs/clos.yml
+ * plus a lab-file snippet on leaf1 (route-map PREPEND, `set as-path prepend 65101 65101`,
+ * applied out on eth1 towards spine1), redeployed under the same name; the undo redeploys
+ * labs/clos.yml.
  */
 const CANDIDATE = {
-  what: 'an AS-path prepend on leaf1 → spine1',
-  async apply(_dir: string): Promise<void> {
-    await vtysh('leaf1', 'configure terminal', 'route-map PREPEND permit 10', 'set as-path prepend 65101 65101', 'router bgp 65101', 'address-family ipv4 unicast', 'neighbor eth1 route-map PREPEND out', 'end', 'clear bgp * soft out');
-    // spine1 now prefers leaf2 for server1: the change has propagated
+  what: 'an AS-path prepend on leaf1 → spine1 (a snippet, redeployed)',
+  async apply(): Promise<void> {
+    await redeploy('labs/clos-prepend.yml');
+    // spine1 prefers leaf2 for server1: the change is in effect
     await spine1NextHops(1);
   },
-  async undo(_dir: string): Promise<void> {
-    await vtysh('leaf1', 'configure terminal', 'router bgp 65101', 'address-family ipv4 unicast', 'no neighbor eth1 route-map PREPEND out', 'end', 'clear bgp * soft out');
+  async undo(): Promise<void> {
+    await redeploy('labs/clos.yml');
     await spine1NextHops(2);
   },
 };
@@ -164,7 +170,7 @@ describe.skipIf(!isRoot)('no-transit audit and baseline (live, netns, default la
 
   it(`after the candidate change (${CANDIDATE.what}), check --baseline lists the changed next hops and paths and exits 1`, async () => {
     const file = join(dir, 'base.json');
-    await CANDIDATE.apply(dir);
+    await CANDIDATE.apply();
     try {
       const junit = join(dir, 'baseline.xml');
       const c = await cli(['check', LAB, '--baseline', file, '--only', 'sessions,routes,traceroute', '--json', '--junit', junit]);
@@ -184,7 +190,7 @@ describe.skipIf(!isRoot)('no-transit audit and baseline (live, netns, default la
       expect(text.exitCode).toBe(1);
       expect(text.all).toMatch(/FAIL {2}baseline: spine1 → 10\.0\.3\.1\/32 +spine1 → 10\.0\.3\.1\/32: next hops eth1 \(leaf1\), eth2 \(leaf2\) in the baseline, now eth2 \(leaf2\)/);
     } finally {
-      await CANDIDATE.undo(dir);
+      await CANDIDATE.undo();
     }
     // undone: no difference again
     const again = await cli(['check', LAB, '--baseline', file, '--only', 'sessions,routes']);
