@@ -15,7 +15,7 @@ import { predictFabric, type FabricPrediction } from '../lab/paths.js';
 import { showJson } from '../observe/sessions.js';
 import { waitSessionsState } from '../observe/wait.js';
 import { BgplabError, isBgplabError } from '../util/errors.js';
-import { mapLimit, sleep } from '../util/pool.js';
+import { allSettledOrThrow, mapLimit, sleep } from '../util/pool.js';
 export { defaultScenarios } from './failover-plan.js';
 import {
   affectedSessions,
@@ -26,8 +26,10 @@ import {
   detectionBoundMs,
   expectedDetection,
   pathCrosses,
+  planScenarios,
   resolveElement,
   type Element,
+  type PlannedScenario,
   type ProbePair,
 } from './failover-plan.js';
 import { nowUs, startProbe, type FlowOutages, type Outage, type ProbeEnd, type ProbeResult } from './probe.js';
@@ -53,6 +55,8 @@ export interface FailoverOptions {
   pathTimeoutMs: number;
   /** traceroutes in flight at once */
   traceConcurrency: number;
+  /** run a scenario detected by the hold timer alongside the scenarios disjoint from it */
+  concurrent: boolean;
 }
 
 export const DEFAULT_FAILOVER_OPTIONS: FailoverOptions = {
@@ -70,6 +74,7 @@ export const DEFAULT_FAILOVER_OPTIONS: FailoverOptions = {
   sessionTimeoutMs: 60_000,
   pathTimeoutMs: 15_000,
   traceConcurrency: 8,
+  concurrent: true,
 };
 
 
@@ -246,7 +251,7 @@ const TRACE_AFTER_EVENT_MS = 300;
 /** Paths not back yet: trace again this much later (1 s before; routes follow the sessions within ms). */
 const PATHS_BACK_POLL_MS = 500;
 
-export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: FabricPrediction, opts: FailoverOptions): Promise<CheckResult> {
+export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: FabricPrediction, opts: FailoverOptions, plannedPair?: ProbePair): Promise<CheckResult> {
   const t0 = Date.now();
   const { lab, runtime } = ctx;
   const log = (m: string) => ctx.log?.(`failover ${s.name}: ${m}`);
@@ -279,7 +284,7 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
   const elementName = e.kind === 'link' ? `link ${what}` : `node ${what}`;
   const threshold = s.maxOutageMs ?? defaultMaxOutageMs(lab, s.kind, e);
   const detection = expectedDetection(lab, s.kind, e);
-  const pair = choosePair(lab, pred, e);
+  const pair = plannedPair ?? choosePair(lab, pred, e);
   if (!pair) {
     return result('fail', `no two nodes have a path around ${elementName}: its failure cannot be survived (a single point of failure)`);
   }
@@ -484,12 +489,21 @@ export async function runFailover(ctx: CheckContext, opts: Partial<FailoverOptio
   // scenario would wait out its timeouts and report the old fault as its own
   const failing = await unhealthy(ctx, pred);
   if (failing.length) return list.map((s) => ({ check: 'failover', name: s.name, status: 'skip' as const, message: notHealthy(failing, 'the failure'), durationMs: 0 }));
-  const out: CheckResult[] = [];
-  for (const s of list) {
+  // a scenario waiting out the hold timer runs alongside those disjoint from it (failover-plan.ts)
+  const steps = o.concurrent ? planScenarios(ctx.lab, pred, list) : list.map((s) => [[{ scenario: s }]]);
+  const out = new Map<FailoverScenario, CheckResult>();
+  const lane = async (xs: readonly PlannedScenario[]) => {
+    for (const x of xs) {
+      if (ctx.signal?.aborted) return;
+      out.set(x.scenario, await runScenario(ctx, x.scenario, pred, o, x.pair));
+    }
+  };
+  for (const step of steps) {
     if (ctx.signal?.aborted) break;
-    out.push(await runScenario(ctx, s, pred, o));
+    if (step.length > 1) ctx.log?.(`failover: at the same time (disjoint): ${step.map((l) => l.map((x) => x.scenario.name).join(', then ')).join(' | ')}`);
+    await allSettledOrThrow(step.map(lane));
   }
-  return out;
+  return list.filter((s) => out.has(s)).map((s) => out.get(s)!);
 }
 
 export const failoverCheck: Check = {
