@@ -243,15 +243,24 @@ export function splitOutages(f: FlowOutages, t: PhaseTimes): { before: Outage[];
   return out;
 }
 
-/** The destination port for traces under a running probe: next to the probe's (20000–29999), never one of its source ports (30000 up). */
-const duringPort = (port: number) => (port >= 29999 ? port - 1 : port + 1);
+/**
+ * Ports of a scenario: the probe's port and source ports, random within the scenario's
+ * slot, so that two scenarios running at the same time never share one on a node. Traces
+ * under the running probe go to port + 1 from source ports sportBase + flows .. + 4·flows.
+ */
+export function scenarioPorts(slot: number, flows: number): { port: number; sportBase: number; tracePort: number } {
+  const port = randomInt(20000 + slot * 5000, 20000 + slot * 5000 + 4998);
+  const sportBase = randomInt(30000 + slot * 15000, 30000 + (slot + 1) * 15000 - 4 * flows);
+  return { port, sportBase, tracePort: port + 1 };
+}
 
 /** After detection (or the sessions' return) the reroute takes < 150 ms on the default lab: trace from 300 ms on. */
 const TRACE_AFTER_EVENT_MS = 300;
 /** Paths not back yet: trace again this much later (1 s before; routes follow the sessions within ms). */
 const PATHS_BACK_POLL_MS = 500;
 
-export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: FabricPrediction, opts: FailoverOptions, plannedPair?: ProbePair): Promise<CheckResult> {
+/** `plannedPair`: the probe pair planned for running alongside others; `slot`: its lane (distinct ports). */
+export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: FabricPrediction, opts: FailoverOptions, plannedPair?: ProbePair, slot = 0): Promise<CheckResult> {
   const t0 = Date.now();
   const { lab, runtime } = ctx;
   const log = (m: string) => ctx.log?.(`failover ${s.name}: ${m}`);
@@ -295,11 +304,11 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
   // 1. paths before: which flows cross the element (retry with other source ports if none)
   let port = 0;
   let sportBase = 0;
+  let tracePort = 0;
   let before: TracedFlow[] = [];
   let crossing: TracedFlow[] = [];
   for (let attempt = 0; attempt < 3; attempt++) {
-    port = randomInt(20000, 30000);
-    sportBase = randomInt(30000, 60000 - opts.flows);
+    ({ port, sportBase, tracePort } = scenarioPorts(slot, opts.flows));
     log(`tracing ${opts.flows * 2} flows ${pair.a.name} ↔ ${pair.b.name}`);
     before = await traceAll(ctx, pair, port, sportBase, opts);
     const incomplete = before.filter((f) => !f.complete);
@@ -336,7 +345,6 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
     // 2. one probe from before the event until after the restore. It used to be two (one
     // for the event, one for the restore), each with its start, warm-up and stop: 2.1 s of
     // each scenario's 7.7 s on the default lab (start 0.7 s, warm-up 0.8 s, stop 0.6 s).
-    const tracePort = duringPort(port);
     const probe = await startProbe(runtime, lab.name, a, b, {
       ...probeOpts,
       maxMs: opts.warmupMs + Math.max(detectBound, threshold) + 2 * opts.settleMs + opts.sessionTimeoutMs + 60_000,
@@ -492,10 +500,10 @@ export async function runFailover(ctx: CheckContext, opts: Partial<FailoverOptio
   // a scenario waiting out the hold timer runs alongside those disjoint from it (failover-plan.ts)
   const steps = o.concurrent ? planScenarios(ctx.lab, pred, list) : list.map((s) => [[{ scenario: s }]]);
   const out = new Map<FailoverScenario, CheckResult>();
-  const lane = async (xs: readonly PlannedScenario[]) => {
+  const lane = async (xs: readonly PlannedScenario[], slot: number) => {
     for (const x of xs) {
       if (ctx.signal?.aborted) return;
-      out.set(x.scenario, await runScenario(ctx, x.scenario, pred, o, x.pair));
+      out.set(x.scenario, await runScenario(ctx, x.scenario, pred, o, x.pair, slot));
     }
   };
   for (const step of steps) {

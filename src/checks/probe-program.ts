@@ -16,6 +16,9 @@
  * listens `linger_ms` more for datagrams in flight, drains its socket, prints one JSON line
  * and exits.
  *
+ * It also reports the send times of its first 256 datagrams (headUs), so the receiver's
+ * losses before its first datagram count only from when it listened.
+ *
  * Output per received flow: count, first/last [seq, sendUs], and the holes: runs of
  * missing seqs between received ones as [lastSeqBefore, sendUsBefore, firstSeqAfter,
  * sendUsAfter] (at most 200, the longest kept). Outage computation lives in probe.ts.
@@ -70,6 +73,9 @@ seq = 0
 send_first = 0
 send_last = 0
 errors = 0
+# send times of the first HEAD datagrams: which of the first ones were lost after the receiver listened
+HEAD = 256
+head = []
 hiccups = 0
 max_lag = 0
 dst = (REMOTE, PORT)
@@ -130,6 +136,8 @@ while True:
             send_first = t
             sys.stdout.write('sending\n')
             sys.stdout.flush()
+        if seq < HEAD:
+            head.append(t)
         send_last = t
         seq += 1
         next_tick += IV
@@ -182,7 +190,7 @@ for f in range(N):
     flows.append('{"count":%d,"first":[%d,%d],"last":[%d,%d],"holes":[%s],"dup":%d,"reordered":%d,"maxDelayUs":%d}' % (
         cnt[f], first, ts[f][first], maxseq[f], ts[f][maxseq[f]], ','.join(h[0]), dup[f], reord[f], maxdelay[f]))
 print('{"v":1,"local":"%s","remote":"%s","flows":%d,"intervalUs":%d,"listenStartUs":%d,"listenEndUs":%d,'
-      '"sent":%d,"sendStartUs":%d,"sendEndUs":%d,"sendErrors":%d,"hiccups":%d,"maxLagUs":%d,"stopped":%s,"foreign":%d,"rx":[%s]}' % (
+      '"sent":%d,"sendStartUs":%d,"sendEndUs":%d,"sendErrors":%d,"hiccups":%d,"maxLagUs":%d,"stopped":%s,"foreign":%d,"headUs":[%s],"rx":[%s]}' % (
     LOCAL, REMOTE, N, IV // 1000, listen_start, listen_end, seq, send_first, send_last, errors, hiccups, max_lag // 1000,
-    'true' if stopped else 'false', foreign, ','.join(flows)))
+    'true' if stopped else 'false', foreign, ','.join('%d' % x for x in head), ','.join(flows)))
 `;

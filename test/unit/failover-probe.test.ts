@@ -110,6 +110,18 @@ describe('flowOutages: outage per flow from the sender timestamps', () => {
     expect(maxOutageMs(flowOutages(s, rcv)[0]!)).toBe(195);
   });
 
+  it('with the first send times: a sender that stalled as the receiver started is no outage; a loss after it listened is', () => {
+    // seqs 0-3 sent every 5 ms, then a 20 ms stall: seq 4 at +40 ms; the receiver listened from +18 ms
+    const s = { ...sender(1, 400), headUs: [0, 5, 10, 15, 40, 45, 50, 55].map((ms) => 1_000_000 + ms * 1000) };
+    const rcv = receiver([rxOf(400, (q) => q < 4)]);
+    rcv.rx[0]!.first = [4, s.headUs[4]!];
+    rcv.listenStartUs = 1_000_000 + 18_000;
+    expect(maxOutageMs(flowOutages(s, rcv)[0]!)).toBe(0);
+    // listening from the start, the same loss is 4 datagrams sent 0-15 ms, back at 40 ms
+    rcv.listenStartUs = 1_000_000 - 1000;
+    expect(maxOutageMs(flowOutages(s, rcv)[0]!)).toBe(40);
+  });
+
   it('datagrams sent just before the receiver stopped are not an outage', () => {
     const s = sender(1, 400);
     const rcv = receiver([rxOf(400, (q) => q >= 395)]);
