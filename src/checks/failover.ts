@@ -10,7 +10,8 @@
 import { randomInt } from 'node:crypto';
 import { classifyReset, neighborReset } from '../frr/bgp.js';
 import { injectFault, healFault, type Fault } from '../faults/index.js';
-import type { FailoverKind, FailoverScenario } from '../lab/model.js';
+import type { FailoverKind, FailoverScenario, Lab } from '../lab/model.js';
+import { derivationScope, notDerivedText, type DerivationScope, type Underived } from '../lab/derive.js';
 import { predictFabric, type FabricPrediction } from '../lab/paths.js';
 import { showJson } from '../observe/sessions.js';
 import { waitSessionsState } from '../observe/wait.js';
@@ -427,9 +428,16 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
     measured.otherFlowsMaxOutageMs = otherOutage;
     measured.lostPackets = perFlow.reduce((n, x) => n + x.p.event.reduce((m, o) => m + o.lost, 0), 0);
     const base = Math.max(0, ...perFlow.flatMap((x) => x.p.before.map((o) => o.ms)));
-    if (base > 0) problems.push(`the probe lost traffic before the ${s.kind} (${fmtMs(base)}): the fabric was not stable`);
+    if (base > 0) {
+      problems.push(`the probe lost traffic before the ${s.kind} (${fmtMs(base)}): the fabric was not stable`);
+      measured.invalid = 'loss before the event';
+    }
     const started = Math.max(...res.directions.map((d) => d.sender.sendStartUs));
-    if (started > t.eventUs) problems.push('the probe started after the failure was injected (a loaded machine?): measurement invalid');
+    if (started > t.eventUs) {
+      problems.push('the probe started after the failure was injected (a loaded machine?): measurement invalid');
+      // as data: a baseline comparison (checks/snapshot.ts) must not compare this outage
+      measured.invalid = 'probe started after the event';
+    }
     const notRecovered = perFlow.filter((x) => x.p.event.some((o) => o.open || o.toUs > t.settledUs));
     if (notRecovered.length) problems.push(`${notRecovered.length} flows had not recovered ${fmtMs(opts.settleMs)} after the ${s.kind} was detected`);
 
@@ -489,6 +497,16 @@ function orderMeasured(m: Record<string, number | string | string[]>): Record<st
   return out;
 }
 
+function scenarioUnderived(lab: Lab, pred: FabricPrediction, scope: DerivationScope, s: FailoverScenario): Underived[] {
+  if (!scope.underived.length) return [];
+  try {
+    const pair = choosePair(lab, pred, resolveElement(lab, s));
+    return pair ? [...new Set([...scope.paths(pair.a.name, pair.b.name), ...scope.paths(pair.b.name, pair.a.name)])] : [];
+  } catch {
+    return [];
+  }
+}
+
 export async function runFailover(ctx: CheckContext, opts: Partial<FailoverOptions> = {}, scenarios?: FailoverScenario[]): Promise<CheckResult[]> {
   const o = { ...DEFAULT_FAILOVER_OPTIONS, ...opts };
   const pred = predictFabric(ctx.lab);
@@ -497,9 +515,18 @@ export async function runFailover(ctx: CheckContext, opts: Partial<FailoverOptio
   // scenario would wait out its timeouts and report the old fault as its own
   const failing = await unhealthy(ctx, pred);
   if (failing.length) return list.map((s) => ({ check: 'failover', name: s.name, status: 'skip' as const, message: notHealthy(failing, 'the failure'), durationMs: 0 }));
-  // a scenario waiting out the hold timer runs alongside those disjoint from it (failover-plan.ts)
-  const steps = o.concurrent ? planScenarios(ctx.lab, pred, list) : list.map((s) => [[{ scenario: s }]]);
   const out = new Map<FailoverScenario, CheckResult>();
+  const scope = derivationScope(ctx.lab, pred);
+  const run: FailoverScenario[] = [];
+  for (const s of list) {
+    // a derived scenario whose probe paths a user's config may change is not judged; the
+    // lab file's own scenarios (checks.failover) are, on what the probe measures
+    const why = ctx.lab.checks.failover.includes(s) ? [] : scenarioUnderived(ctx.lab, pred, scope, s);
+    if (why.length) out.set(s, { check: 'failover', name: s.name, status: 'skip', message: `${notDerivedText(why)} (give checks.failover to run it)`, durationMs: 0 });
+    else run.push(s);
+  }
+  // a scenario waiting out the hold timer runs alongside those disjoint from it (failover-plan.ts)
+  const steps = o.concurrent ? planScenarios(ctx.lab, pred, run) : run.map((s) => [[{ scenario: s }]]);
   const lane = async (xs: readonly PlannedScenario[], slot: number) => {
     for (const x of xs) {
       if (ctx.signal?.aborted) return;
