@@ -13,7 +13,8 @@ import { SEEDED_FAULTS } from './seeded-faults.js';
 import { summarize, type Summary } from './stats.js';
 
 export interface ChecksBench {
-  test: { runs: number; passed: number; totalMs?: Summary; perCheckMs: Record<string, Summary | undefined> };
+  /** perScenarioMs: each failover scenario's own time (scenarios may run at the same time: they overlap) */
+  test: { runs: number; passed: number; totalMs?: Summary; perCheckMs: Record<string, Summary | undefined>; perScenarioMs?: Record<string, Summary | undefined> };
   falseAlarms: { runs: number; checkRuns: number; failures: number; examples: string[] };
   faults: { name: string; node: string; checkMs: number; failures: number; causes: number; named: boolean; firstLine: string }[];
 }
@@ -26,6 +27,7 @@ export async function checksBench(labfile: string, name: string, o: { testRuns: 
   // 1. healthy `bgplab test`, every check, failover included
   const totals: number[] = [];
   const per = new Map<string, number[]>();
+  const perScenario = new Map<string, number[]>();
   for (let i = 0; i < o.testRuns; i++) {
     await downLab(name, 'netns').catch(() => {});
     const t0 = Date.now();
@@ -34,10 +36,13 @@ export async function checksBench(labfile: string, name: string, o: { testRuns: 
     out.test.runs++;
     if (r.report.passed) out.test.passed++;
     for (const c of r.report.checks) per.set(c.id, [...(per.get(c.id) ?? []), c.durationMs]);
+    for (const x of r.report.checks.find((c) => c.id === 'failover')?.results ?? []) perScenario.set(x.name, [...(perScenario.get(x.name) ?? []), x.durationMs]);
     o.log(`bgplab test run ${i + 1}: ${Date.now() - t0} ms, ${r.report.passed ? 'passed' : 'FAILED'} (${r.report.checks.map((c) => `${c.id} ${c.durationMs} ms`).join(', ')})`);
   }
   out.test.totalMs = summarize(totals);
   for (const [k, v] of per) out.test.perCheckMs[k] = summarize(v);
+  out.test.perScenarioMs = {};
+  for (const [k, v] of perScenario) out.test.perScenarioMs[k] = summarize(v);
 
   // 2. false alarms: the checks again and again on one healthy lab
   const up = await bringUp({ labfile, runtime: 'netns', timeoutSec: 90 });
@@ -86,6 +91,7 @@ export function renderChecksMarkdown(c: ChecksBench | undefined): string {
     '| check | median time |',
     '|---|---|',
     ...Object.entries(c.test.perCheckMs).map(([k, v]) => `| ${k} | ${s(v)} |`),
+    ...Object.entries(c.test.perScenarioMs ?? {}).map(([k, v]) => `| failover: ${k} (overlapping) | ${s(v)} |`),
     '',
     `False alarms: ${c.falseAlarms.failures} failing rows over ${c.falseAlarms.checkRuns} runs of \`bgplab check\` (no failover) on a healthy lab${c.falseAlarms.examples.length ? `: ${c.falseAlarms.examples.join('; ')}` : ''}.`,
     '',

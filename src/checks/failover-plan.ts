@@ -186,11 +186,13 @@ export interface ProbePair {
 }
 
 /**
- * Two nodes whose predicted paths cross the element in both directions where possible,
+ * Two nodes whose predicted paths cross the element in both directions where possible
+ * (and, with `avoid`, never cross those other elements, before or during the failure),
  * with a surviving path in each direction (else the failure cannot be survived: no outage
  * to measure). Servers first, then any node with a loopback; never the failed node itself.
  */
-export function choosePair(lab: Lab, pred: FabricPrediction, e: Element): ProbePair | undefined {
+export function choosePair(lab: Lab, pred: FabricPrediction, e: Element, avoid: readonly Element[] = []): ProbePair | undefined {
+  const during = avoid.length ? predictFabric(withoutElement(lab, e)) : undefined;
   const nodes = [...lab.nodes].sort(byName);
   const servers = nodes.filter((n) => n.role === 'server');
   const others = nodes.filter((n) => n.role !== 'server');
@@ -207,6 +209,7 @@ export function choosePair(lab: Lab, pred: FabricPrediction, e: Element): ProbeP
       const crossBA = ba.filter((p) => pathCrosses(p, e)).length;
       if (crossAB + crossBA === 0) continue;
       if (crossAB === ab.length || crossBA === ba.length) continue; // no way around it
+      if (avoid.some((o) => !pairClearOf({ a, b, predicted: { ab, ba, crossAB, crossBA } }, o, during!))) continue;
       const bothServers = a.role === 'server' && b.role === 'server';
       // prefer: both directions cross, servers at both ends, about half the paths crossing
       const balance = 1 - Math.abs(crossAB / ab.length - 0.5) - Math.abs(crossBA / ba.length - 0.5);
@@ -228,4 +231,103 @@ export function affectedSessions(lab: Lab, e: Element): ExpectedSession[] {
       ;
   }
   return lab.sessions.filter((s) => s.peer === e.node);
+}
+
+// ---------------------------------------------------------------------------
+// running scenarios at the same time
+
+/** Does the session run over the element (a link's two ends; every session of a node, both ways)? */
+function carries(s: ExpectedSession, e: Element): boolean {
+  if (e.kind === 'node') return s.node === e.node || s.peer === e.node;
+  return (s.node === e.a.node && s.ifname === e.a.ifname) || (s.node === e.b.node && s.ifname === e.b.ifname);
+}
+
+/** The lab as it is while the element is failed: its sessions gone. */
+export function withoutElement(lab: Lab, e: Element): Lab {
+  return { ...lab, sessions: lab.sessions.filter((s) => !carries(s, e)) };
+}
+
+/**
+ * Is the pair's traffic clear of the other element, before and during its own failure
+ * (`during`: the prediction with its own element failed)? Then failing or restoring the
+ * other element changes nothing on its paths: a node's routes change only where its best
+ * paths crossed the failed element, and none of the pair's do.
+ */
+export function pairClearOf(pair: ProbePair, other: Element, during: FabricPrediction): boolean {
+  if (other.kind === 'node' && (pair.a.name === other.node || pair.b.name === other.node)) return false;
+  const paths = [...pair.predicted.ab, ...pair.predicted.ba, ...during.paths(pair.a.name, pair.b.name), ...during.paths(pair.b.name, pair.a.name)];
+  return !paths.some((p) => pathCrosses(p, other));
+}
+
+export interface PlannedScenario {
+  scenario: FailoverScenario;
+  /** the probe pair chosen so that it stays clear of the scenarios run alongside (none: the default pair) */
+  pair?: ProbePair;
+}
+
+/**
+ * The order to run scenarios in: steps, each a lane of scenarios run one after the other,
+ * or two lanes at the same time. A scenario detected by the hold timer (a cut without BFD)
+ * spends 6–9 s waiting for it, 14 of a 36 s failover check on the default lab; it runs
+ * alongside the scenarios whose blast radius is disjoint from its own: no session in
+ * common, and each probe's paths (before and during its own failure) clear of the other's
+ * element, both ways. Its probe pair (and theirs, where needed) is chosen for that; what
+ * cannot be made disjoint runs alone, in the given order.
+ */
+export function planScenarios(lab: Lab, pred: FabricPrediction, scenarios: readonly FailoverScenario[]): PlannedScenario[][][] {
+  const resolved = scenarios.map((s) => {
+    try {
+      const e = resolveElement(lab, s);
+      return { s, e, pair: choosePair(lab, pred, e), slow: expectedDetection(lab, s.kind, e) === 'hold' };
+    } catch {
+      return { s, e: undefined, pair: undefined, slow: false };
+    }
+  });
+  const planned = new Map<number, PlannedScenario>();
+  const grouped = new Map<number, number[]>(); // slow index -> the others alongside it
+  const taken = new Set<number>();
+  resolved.forEach((x, i) => {
+    if (!x.slow || !x.e || !x.pair || taken.has(i)) return;
+    const e = x.e;
+    let alongside: number[] = [];
+    let slowPair = x.pair;
+    const others = new Map<number, ProbePair>();
+    resolved.forEach((y, j) => {
+      if (j === i || taken.has(j) || y.slow || !y.e || !y.pair) return;
+      if (lab.sessions.some((ss) => carries(ss, e) && carries(ss, y.e!))) return;
+      const trial = [...alongside, j];
+      const p = choosePair(lab, pred, e, trial.map((k) => resolved[k]!.e!));
+      if (!p) return;
+      const yDuring = predictFabric(withoutElement(lab, y.e));
+      const q = pairClearOf(y.pair, e, yDuring) ? y.pair : choosePair(lab, pred, y.e, [e]);
+      if (!q) return;
+      alongside = trial;
+      slowPair = p;
+      others.set(j, q);
+    });
+    if (!alongside.length) return;
+    taken.add(i);
+    planned.set(i, { scenario: x.s, pair: slowPair });
+    for (const j of alongside) {
+      taken.add(j);
+      planned.set(j, { scenario: resolved[j]!.s, pair: others.get(j) });
+    }
+    grouped.set(i, alongside);
+  });
+  const steps: PlannedScenario[][][] = [];
+  const done = new Set<number>();
+  resolved.forEach((x, i) => {
+    if (done.has(i)) return;
+    const slow = [...grouped].find(([k, js]) => k === i || js.includes(i));
+    if (slow) {
+      const [k, js] = slow;
+      steps.push([[planned.get(k)!], js.map((j) => planned.get(j)!)]);
+      done.add(k);
+      js.forEach((j) => done.add(j));
+    } else {
+      steps.push([[{ scenario: x.s }]]);
+      done.add(i);
+    }
+  });
+  return steps;
 }

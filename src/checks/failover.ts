@@ -16,7 +16,7 @@ import { predictFabric, type FabricPrediction } from '../lab/paths.js';
 import { showJson } from '../observe/sessions.js';
 import { waitSessionsState } from '../observe/wait.js';
 import { BgplabError, isBgplabError } from '../util/errors.js';
-import { mapLimit, sleep } from '../util/pool.js';
+import { allSettledOrThrow, mapLimit, sleep } from '../util/pool.js';
 export { defaultScenarios } from './failover-plan.js';
 import {
   affectedSessions,
@@ -27,11 +27,13 @@ import {
   detectionBoundMs,
   expectedDetection,
   pathCrosses,
+  planScenarios,
   resolveElement,
   type Element,
+  type PlannedScenario,
   type ProbePair,
 } from './failover-plan.js';
-import { lostPackets, maxOutageMs, nowUs, startProbe, type FlowOutages, type ProbeEnd, type ProbeResult } from './probe.js';
+import { nowUs, startProbe, type FlowOutages, type Outage, type ProbeEnd, type ProbeResult } from './probe.js';
 import { AddressBook, pathKey, traceFlowSettled, type FlowPath } from './trace.js';
 import { notHealthy, unhealthy } from './preconditions.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
@@ -54,6 +56,8 @@ export interface FailoverOptions {
   pathTimeoutMs: number;
   /** traceroutes in flight at once */
   traceConcurrency: number;
+  /** run a scenario detected by the hold timer alongside the scenarios disjoint from it */
+  concurrent: boolean;
 }
 
 export const DEFAULT_FAILOVER_OPTIONS: FailoverOptions = {
@@ -71,6 +75,7 @@ export const DEFAULT_FAILOVER_OPTIONS: FailoverOptions = {
   sessionTimeoutMs: 60_000,
   pathTimeoutMs: 15_000,
   traceConcurrency: 8,
+  concurrent: true,
 };
 
 
@@ -136,6 +141,35 @@ export function judgePathsBack(e: Element, before: readonly TracedFlow[], after:
   return { ok: problems.length === 0, problems, uncrossedDirs };
 }
 
+/**
+ * Poll until the paths came back (judgePathsBack) or opts.pathTimeoutMs passed. Traces
+ * flows on `port` from source port sportBase + flows on (the probe, still running, holds
+ * sportBase..+flows), looking with more source ports where no flow crosses the element yet.
+ */
+async function awaitPathsBack(
+  ctx: CheckContext,
+  pair: ProbePair,
+  e: Element,
+  before: readonly TracedFlow[],
+  port: number,
+  sportBase: number,
+  opts: FailoverOptions,
+): Promise<PathsBackVerdict & { pathsAfter: number }> {
+  const predicted = new Set([...pair.predicted.ab, ...pair.predicted.ba].map(pathKey));
+  const until = Date.now() + opts.pathTimeoutMs;
+  for (;;) {
+    let after = await traceAll(ctx, pair, port, sportBase + opts.flows, opts);
+    let verdict = judgePathsBack(e, before, after, predicted);
+    // the flows that used to cross may hash elsewhere now: look with more source ports
+    for (let extra = 2; extra <= 3 && verdict.uncrossedDirs.length > 0; extra++) {
+      after = [...after, ...(await traceAll(ctx, pair, port, sportBase + extra * opts.flows, opts, verdict.uncrossedDirs))];
+      verdict = judgePathsBack(e, before, after, predicted);
+    }
+    if (verdict.ok || Date.now() >= until) return { ...verdict, pathsAfter: pathSet(after).size };
+    await sleep(PATHS_BACK_POLL_MS, ctx.signal);
+  }
+}
+
 function pathSet(flows: TracedFlow[]): Set<string> {
   return new Set(flows.filter((f) => f.complete).map((f) => pathKey(f.path)));
 }
@@ -185,17 +219,59 @@ function flowsOf(res: ProbeResult): { dir: 0 | 1; flow: number; f: FlowOutages }
   return res.directions.flatMap((d, dir) => d.flows.map((f) => ({ dir: dir as 0 | 1, flow: f.flow, f })));
 }
 
-/** Baseline: the longest outage that ended before `eventUs` (a lossy fabric before anything broke). */
-function baselineLoss(res: ProbeResult, eventUs: number): number {
-  let m = 0;
-  for (const x of flowsOf(res)) for (const o of x.f.outages) if (o.toUs < eventUs && o.ms > m) m = o.ms;
-  return m;
+
+/** When a scenario's phases began (µs): the event, the end of its settle, the restore. */
+export interface PhaseTimes {
+  eventUs: number;
+  settledUs: number;
+  restoreUs: number;
 }
 
-export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: FabricPrediction, opts: FailoverOptions): Promise<CheckResult> {
+/**
+ * A flow's outages by the phase they belong to, for one probe running through a whole
+ * scenario: over before the event (a lossy fabric); begun before the settle ended (the
+ * event's, including one still going then: not recovered); wholly between the settle and
+ * the restore (loss during the failure); over after the restore (the restore's).
+ */
+export function splitOutages(f: FlowOutages, t: PhaseTimes): { before: Outage[]; event: Outage[]; failure: Outage[]; restore: Outage[] } {
+  const out = { before: [] as Outage[], event: [] as Outage[], failure: [] as Outage[], restore: [] as Outage[] };
+  for (const o of f.outages) {
+    if (o.toUs <= t.eventUs) out.before.push(o);
+    else if (o.fromUs < t.settledUs) out.event.push(o);
+    else if (o.toUs <= t.restoreUs && !o.open) out.failure.push(o);
+    else out.restore.push(o);
+  }
+  return out;
+}
+
+/**
+ * Ports of a scenario: the probe's port and source ports, random within the scenario's
+ * slot, so that two scenarios running at the same time never share one on a node. Traces
+ * under the running probe go to port + 1 from source ports sportBase + flows .. + 4·flows.
+ */
+export function scenarioPorts(slot: number, flows: number): { port: number; sportBase: number; tracePort: number } {
+  const port = randomInt(20000 + slot * 5000, 20000 + slot * 5000 + 4998);
+  const sportBase = randomInt(30000 + slot * 15000, 30000 + (slot + 1) * 15000 - 4 * flows);
+  return { port, sportBase, tracePort: port + 1 };
+}
+
+/** After detection (or the sessions' return) the reroute takes < 150 ms on the default lab: trace from 300 ms on. */
+const TRACE_AFTER_EVENT_MS = 300;
+/** Paths not back yet: trace again this much later (1 s before; routes follow the sessions within ms). */
+const PATHS_BACK_POLL_MS = 500;
+
+/** `plannedPair`: the probe pair planned for running alongside others; `slot`: its lane (distinct ports). */
+export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: FabricPrediction, opts: FailoverOptions, plannedPair?: ProbePair, slot = 0): Promise<CheckResult> {
   const t0 = Date.now();
   const { lab, runtime } = ctx;
   const log = (m: string) => ctx.log?.(`failover ${s.name}: ${m}`);
+  // where the scenario's time goes, one progress line at the end (make bench reads the totals)
+  const phases: string[] = [];
+  let phaseT = Date.now();
+  const phase = (what: string) => {
+    phases.push(`${what} ${((Date.now() - phaseT) / 1000).toFixed(2)}`);
+    phaseT = Date.now();
+  };
   const subject = { nodes: s.target.split(':')[0] ? [s.target.split(':')[0]!] : [] };
   const result = (status: CheckResult['status'], message: string, measured?: CheckResult['measured']): CheckResult => ({
     check: 'failover',
@@ -218,7 +294,7 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
   const elementName = e.kind === 'link' ? `link ${what}` : `node ${what}`;
   const threshold = s.maxOutageMs ?? defaultMaxOutageMs(lab, s.kind, e);
   const detection = expectedDetection(lab, s.kind, e);
-  const pair = choosePair(lab, pred, e);
+  const pair = plannedPair ?? choosePair(lab, pred, e);
   if (!pair) {
     return result('fail', `no two nodes have a path around ${elementName}: its failure cannot be survived (a single point of failure)`);
   }
@@ -229,11 +305,11 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
   // 1. paths before: which flows cross the element (retry with other source ports if none)
   let port = 0;
   let sportBase = 0;
+  let tracePort = 0;
   let before: TracedFlow[] = [];
   let crossing: TracedFlow[] = [];
   for (let attempt = 0; attempt < 3; attempt++) {
-    port = randomInt(20000, 30000);
-    sportBase = randomInt(30000, 60000 - opts.flows);
+    ({ port, sportBase, tracePort } = scenarioPorts(slot, opts.flows));
     log(`tracing ${opts.flows * 2} flows ${pair.a.name} ↔ ${pair.b.name}`);
     before = await traceAll(ctx, pair, port, sportBase, opts);
     const incomplete = before.filter((f) => !f.complete);
@@ -242,6 +318,7 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
       return result('fail', `before ${s.kind}: ${incomplete.length} of ${before.length} flows do not reach their destination (e.g. ${pathKey(f.path)}, UDP source port ${f.sport}); the fabric is not healthy`);
     }
     crossing = before.filter((f) => pathCrosses(f.path, e));
+    phase('trace');
     if (crossing.length > 0) break;
   }
   if (crossing.length === 0) {
@@ -266,58 +343,104 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
   let eventOutage = 0;
   let otherOutage = 0;
   try {
-    // 2. the event, under the probe
-    const probe1 = await startProbe(runtime, lab.name, a, b, { ...probeOpts, maxMs: opts.warmupMs + Math.max(detectBound, threshold) + opts.settleMs + 20_000 });
-    let res1: ProbeResult;
-    let eventUs = 0;
+    // 2. one probe from before the event until after the restore. It used to be two (one
+    // for the event, one for the restore), each with its start, warm-up and stop: 2.1 s of
+    // each scenario's 7.7 s on the default lab (start 0.7 s, warm-up 0.8 s, stop 0.6 s).
+    const probe = await startProbe(runtime, lab.name, a, b, {
+      ...probeOpts,
+      maxMs: opts.warmupMs + Math.max(detectBound, threshold) + 2 * opts.settleMs + opts.sessionTimeoutMs + 60_000,
+    });
+    phase('probe start');
+    let res: ProbeResult;
+    const t: PhaseTimes = { eventUs: 0, settledUs: 0, restoreUs: 0 };
+    let during: TracedFlow[] = [];
     try {
       await sleep(opts.warmupMs, signal);
+      phase('warm-up');
       log(`${s.kind} ${what}`);
-      eventUs = nowUs();
+      t.eventUs = nowUs();
       fault = await injectFault(runtime, lab.name, scenarioFault(s.kind, e));
       // wait until the control plane saw it (or the bound), then let the probe settle
       const down = await waitSessionsState(runtime, lab, sessions, false, { timeoutMs: Math.max(detectBound, threshold), intervalMs: 100, signal });
       if (down.ok) {
-        measured.sessionsDownMs = Math.round((nowUs() - eventUs) / 1000);
+        measured.sessionsDownMs = Math.round((nowUs() - t.eventUs) / 1000);
         // read the reason now: a later reconnect attempt overwrites it ("Waiting for NHT")
         const reasons = await resetReasons(ctx, sessions);
         if (reasons.length) measured.resetReason = reasons;
       } else problems.push(`the sessions over ${elementName} were still Established ${fmtMs(Math.max(detectBound, threshold))} after the ${s.kind}`);
-      await sleep(opts.settleMs, signal);
+      phase('detect');
+
+      // 3. paths during the failure, traced while the probe settles (it keeps running:
+      // the traces take other 5-tuples, as the probe's listeners hold its port and source
+      // ports; with every router's ECMP hash, 16 flows a direction miss a stale next hop
+      // with odds 2^-16 for two members). A flow that still crosses the element or is lost
+      // this early may have been traced mid-reroute: it is judged again after the settle.
+      const settling = sleep(opts.settleMs, signal);
+      settling.catch(() => undefined);
+      await sleep(Math.min(TRACE_AFTER_EVENT_MS, opts.settleMs), signal);
+      during = await traceAll(ctx, pair, tracePort, sportBase + opts.flows, opts);
+      await settling;
+      t.settledUs = nowUs();
+      if (during.some((f) => !f.complete || pathCrosses(f.path, e))) during = await traceAll(ctx, pair, tracePort, sportBase + opts.flows, opts);
+      phase('settle+trace');
+
+      // 4. restore, still under the probe
+      log(`restore ${what}`);
+      t.restoreUs = nowUs();
+      if (fault) await healFault(runtime, lab.name, fault);
+      restored = true;
+      const up = await waitSessionsState(runtime, lab, sessions, true, { timeoutMs: opts.sessionTimeoutMs, intervalMs: 200, signal });
+      if (up.ok) measured.reestablishMs = Math.round((nowUs() - t.restoreUs) / 1000);
+      else {
+        const bad = up.last.filter((v) => v.state !== 'Established').map((v) => `${v.node}:${v.ifname} ${v.state}`);
+        problems.push(`after the restore, sessions not Established within ${fmtMs(opts.sessionTimeoutMs)}: ${bad.join(', ')}`);
+      }
+      phase('restore');
+
+      // 5. paths after the restore (polled: routes follow the sessions), traced while the
+      // probe settles, like the paths during the failure
+      const settling2 = sleep(opts.settleMs, signal);
+      settling2.catch(() => undefined);
+      await sleep(Math.min(TRACE_AFTER_EVENT_MS, opts.settleMs), signal);
+      const back = await awaitPathsBack(ctx, pair, e, before, tracePort, sportBase, opts);
+      if (back.ok) measured.pathsAfter = back.pathsAfter;
+      else problems.push(`after the restore the paths did not come back within ${fmtMs(opts.pathTimeoutMs)}: ${back.problems.join('; ')}`);
+      await settling2;
+      phase('settle+trace');
     } finally {
-      res1 = await probe1.stop();
+      res = await probe.stop();
+      phase('probe stop');
     }
 
-    // outages of the event: everything that ended after it began
-    const perFlow = flowsOf(res1);
+    // outages of the event (ended after it began, began before the probe had settled), of
+    // the failure (between the settle and the restore) and of the restore, per flow
+    const perFlow = flowsOf(res).map((x) => ({ ...x, p: splitOutages(x.f, t) }));
     for (const x of perFlow) {
-      const ms = maxOutageMs(x.f, eventUs);
+      const ms = Math.max(0, ...x.p.event.map((o) => o.ms));
       if (crossingIds.has(`${x.dir}:${x.flow}`)) eventOutage = Math.max(eventOutage, ms);
       else otherOutage = Math.max(otherOutage, ms);
     }
     measured.outageMs = eventOutage;
-    measured.outageByDirection = res1.directions.map((d, dir) => {
+    measured.outageByDirection = res.directions.map((d, dir) => {
       const xs = perFlow.filter((x) => x.dir === dir && crossingIds.has(`${x.dir}:${x.flow}`));
-      return `${d.from}→${d.to}: ${xs.length} crossed, max ${fmtMs(Math.max(0, ...xs.map((x) => maxOutageMs(x.f, eventUs))))}`;
+      return `${d.from}→${d.to}: ${xs.length} crossed, max ${fmtMs(Math.max(0, ...xs.flatMap((x) => x.p.event.map((o) => o.ms))))}`;
     });
     measured.otherFlowsMaxOutageMs = otherOutage;
-    measured.lostPackets = perFlow.reduce((n, x) => n + lostPackets(x.f, eventUs), 0);
-    const base = baselineLoss(res1, eventUs);
+    measured.lostPackets = perFlow.reduce((n, x) => n + x.p.event.reduce((m, o) => m + o.lost, 0), 0);
+    const base = Math.max(0, ...perFlow.flatMap((x) => x.p.before.map((o) => o.ms)));
     if (base > 0) {
       problems.push(`the probe lost traffic before the ${s.kind} (${fmtMs(base)}): the fabric was not stable`);
       measured.invalid = 'loss before the event';
     }
-    const started = Math.max(...res1.directions.map((d) => d.sender.sendStartUs));
-    if (started > eventUs) {
+    const started = Math.max(...res.directions.map((d) => d.sender.sendStartUs));
+    if (started > t.eventUs) {
       problems.push('the probe started after the failure was injected (a loaded machine?): measurement invalid');
       // as data: a baseline comparison (checks/snapshot.ts) must not compare this outage
       measured.invalid = 'probe started after the event';
     }
-    const stillOpen = perFlow.filter((x) => x.f.outages.some((o) => o.open));
-    if (stillOpen.length) problems.push(`${stillOpen.length} flows had not recovered when the probe stopped`);
+    const notRecovered = perFlow.filter((x) => x.p.event.some((o) => o.open || o.toUs > t.settledUs));
+    if (notRecovered.length) problems.push(`${notRecovered.length} flows had not recovered ${fmtMs(opts.settleMs)} after the ${s.kind} was detected`);
 
-    // 3. paths during the failure: none may cross the element
-    const during = await traceAll(ctx, pair, port, sportBase, opts);
     const stuck = during.filter((f) => pathCrosses(f.path, e));
     const lost = during.filter((f) => !f.complete);
     if (e.kind === 'link' && e.parallel) {
@@ -327,53 +450,14 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
     }
     if (lost.length) problems.push(`${lost.length} flows do not reach their destination during the ${s.kind} (${pathKey(lost[0]!.path)})`);
 
-    // 4. restore, under a second probe
-    const probe2 = await startProbe(runtime, lab.name, a, b, { ...probeOpts, maxMs: opts.warmupMs + opts.sessionTimeoutMs + opts.settleMs + 20_000 });
-    let res2: ProbeResult;
-    let restoreUs = 0;
-    try {
-      await sleep(opts.warmupMs, signal);
-      log(`restore ${what}`);
-      restoreUs = nowUs();
-      if (fault) await healFault(runtime, lab.name, fault);
-      restored = true;
-      const up = await waitSessionsState(runtime, lab, sessions, true, { timeoutMs: opts.sessionTimeoutMs, intervalMs: 200, signal });
-      if (up.ok) measured.reestablishMs = Math.round((nowUs() - restoreUs) / 1000);
-      else {
-        const bad = up.last.filter((v) => v.state !== 'Established').map((v) => `${v.node}:${v.ifname} ${v.state}`);
-        problems.push(`after the restore, sessions not Established within ${fmtMs(opts.sessionTimeoutMs)}: ${bad.join(', ')}`);
-      }
-      await sleep(opts.settleMs, signal);
-    } finally {
-      res2 = await probe2.stop();
-    }
-    const restoreOutage = flowsOf(res2).reduce((m, x) => Math.max(m, maxOutageMs(x.f, restoreUs)), 0);
+    const restoreOutage = Math.max(0, ...perFlow.flatMap((x) => x.p.restore.map((o) => o.ms)));
     measured.restoreOutageMs = restoreOutage;
-    const base2 = baselineLoss(res2, restoreUs);
-    if (base2 > 0) problems.push(`the probe lost traffic during the failure, before the restore (${fmtMs(base2)})`);
+    const quiet = Math.max(0, ...perFlow.flatMap((x) => x.p.failure.map((o) => o.ms)));
+    if (quiet > 0) problems.push(`the probe lost traffic during the failure, before the restore (${fmtMs(quiet)})`);
+    const stillOpen = perFlow.filter((x) => x.p.restore.some((o) => o.open));
+    if (stillOpen.length) problems.push(`${stillOpen.length} flows had not recovered when the probe stopped`);
 
-    // 5. paths after the restore (poll: routes follow the sessions)
-    const predicted = new Set([...pair.predicted.ab, ...pair.predicted.ba].map(pathKey));
-    const until = Date.now() + opts.pathTimeoutMs;
-    for (;;) {
-      let after = await traceAll(ctx, pair, port, sportBase, opts);
-      let verdict = judgePathsBack(e, before, after, predicted);
-      // the flows that used to cross may hash elsewhere now: look with more source ports
-      for (let extra = 1; extra <= 2 && verdict.uncrossedDirs.length > 0; extra++) {
-        const base = ((sportBase - 30000 + extra * opts.flows) % (30000 - opts.flows)) + 30000;
-        after = [...after, ...(await traceAll(ctx, pair, port, base, opts, verdict.uncrossedDirs))];
-        verdict = judgePathsBack(e, before, after, predicted);
-      }
-      if (verdict.ok) {
-        measured.pathsAfter = pathSet(after).size;
-        break;
-      }
-      if (Date.now() >= until) {
-        problems.push(`after the restore the paths did not come back within ${fmtMs(opts.pathTimeoutMs)}: ${verdict.problems.join('; ')}`);
-        break;
-      }
-      await sleep(1000, signal);
-    }
+    log(`time: ${phases.join(' · ')} s`);
     measured.pathsBefore = beforeSet.size;
     if (restoreOutage > threshold) problems.push(`the restore cut traffic for ${fmtMs(restoreOutage)} (threshold ${fmtMs(threshold)})`);
   } catch (err) {
@@ -431,20 +515,30 @@ export async function runFailover(ctx: CheckContext, opts: Partial<FailoverOptio
   // scenario would wait out its timeouts and report the old fault as its own
   const failing = await unhealthy(ctx, pred);
   if (failing.length) return list.map((s) => ({ check: 'failover', name: s.name, status: 'skip' as const, message: notHealthy(failing, 'the failure'), durationMs: 0 }));
-  const out: CheckResult[] = [];
+  const out = new Map<FailoverScenario, CheckResult>();
   const scope = derivationScope(ctx.lab, pred);
+  const run: FailoverScenario[] = [];
   for (const s of list) {
-    if (ctx.signal?.aborted) break;
     // a derived scenario whose probe paths a user's config may change is not judged; the
     // lab file's own scenarios (checks.failover) are, on what the probe measures
     const why = ctx.lab.checks.failover.includes(s) ? [] : scenarioUnderived(ctx.lab, pred, scope, s);
-    if (why.length) {
-      out.push({ check: 'failover', name: s.name, status: 'skip', message: `${notDerivedText(why)} (give checks.failover to run it)`, durationMs: 0 });
-      continue;
-    }
-    out.push(await runScenario(ctx, s, pred, o));
+    if (why.length) out.set(s, { check: 'failover', name: s.name, status: 'skip', message: `${notDerivedText(why)} (give checks.failover to run it)`, durationMs: 0 });
+    else run.push(s);
   }
-  return out;
+  // a scenario waiting out the hold timer runs alongside those disjoint from it (failover-plan.ts)
+  const steps = o.concurrent ? planScenarios(ctx.lab, pred, run) : run.map((s) => [[{ scenario: s }]]);
+  const lane = async (xs: readonly PlannedScenario[], slot: number) => {
+    for (const x of xs) {
+      if (ctx.signal?.aborted) return;
+      out.set(x.scenario, await runScenario(ctx, x.scenario, pred, o, x.pair, slot));
+    }
+  };
+  for (const step of steps) {
+    if (ctx.signal?.aborted) break;
+    if (step.length > 1) ctx.log?.(`failover: at the same time (disjoint): ${step.map((l) => l.map((x) => x.scenario.name).join(', then ')).join(' | ')}`);
+    await allSettledOrThrow(step.map(lane));
+  }
+  return list.filter((s) => out.has(s)).map((s) => out.get(s)!);
 }
 
 export const failoverCheck: Check = {

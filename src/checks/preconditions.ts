@@ -11,11 +11,27 @@ import { evaluateRoutes } from './routes.js';
 import { evaluateSessions } from './sessions.js';
 import type { CheckContext, CheckResult } from './types.js';
 
-/** Failing session and route results: empty when the fabric is healthy. */
-export async function unhealthy(ctx: CheckContext, prediction: FabricPrediction, what: { routes?: boolean } = {}): Promise<CheckResult[]> {
-  const sessions = (await evaluateSessions(ctx, prediction)).filter((r) => r.status === 'fail');
+/** One reading of the fabric's health: the session and route results (read at once). */
+export interface HealthReading {
+  sessions: CheckResult[];
+  routes: CheckResult[];
+}
+
+export async function readHealth(ctx: CheckContext, prediction: FabricPrediction): Promise<HealthReading> {
+  const [sessions, routes] = await Promise.all([evaluateSessions(ctx, prediction), evaluateRoutes(ctx)]);
+  return { sessions, routes };
+}
+
+/**
+ * Failing session and route results: empty when the fabric is healthy. From `reading` when
+ * the caller has one of the same state (transit reads once for its data plane and its
+ * stress: nothing changes in between), else read now.
+ */
+export async function unhealthy(ctx: CheckContext, prediction: FabricPrediction, what: { routes?: boolean; reading?: HealthReading } = {}): Promise<CheckResult[]> {
+  const r = what.reading ?? (what.routes === false ? { sessions: await evaluateSessions(ctx, prediction), routes: [] } : await readHealth(ctx, prediction));
+  const sessions = r.sessions.filter((x) => x.status === 'fail');
   if (sessions.length || what.routes === false) return sessions;
-  return (await evaluateRoutes(ctx)).filter((r) => r.status === 'fail');
+  return r.routes.filter((x) => x.status === 'fail');
 }
 
 /** One line for a skipped result: why it was not run. */
@@ -31,8 +47,8 @@ export function notHealthy(failing: readonly CheckResult[], before: string): str
  * silent hop and flow. A route with fewer ECMP members than predicted does not block:
  * the traceroute then shows which path is missing, which is its job.
  */
-export async function routeBlockers(ctx: CheckContext, prediction: FabricPrediction): Promise<(from: string, to: string) => CheckResult | undefined> {
-  const wrong = (await evaluateRoutes(ctx)).filter(
+export async function routeBlockers(ctx: CheckContext, prediction: FabricPrediction, reading?: HealthReading): Promise<(from: string, to: string) => CheckResult | undefined> {
+  const wrong = (reading?.routes ?? (await evaluateRoutes(ctx))).filter(
     (r) => r.status === 'fail' && r.subject?.prefix && r.measured?.['frr'] === 0 && r.measured?.['expected'] !== 'none',
   );
   return (from, to) => {

@@ -11,16 +11,20 @@
  * paths. Each datagram carries magic, run id, flow, seq and the send time (CLOCK_REALTIME,
  * µs: both ends and bgplab share the host clock, so times compare with the event times).
  *
- * Bounded: it stops sending after `max_ms` (or earlier on a STOP datagram from its own
- * node: `bgst` + run id, sent to local:port from a local address), listens `linger_ms`
- * more for datagrams in flight, prints one JSON line and exits.
+ * It prints `sending` (flushed) with its first datagram, so the caller knows it is running
+ * (Runtime.execStream). Bounded: it stops sending after `max_ms` (or earlier on SIGTERM),
+ * listens `linger_ms` more for datagrams in flight, drains its socket, prints one JSON line
+ * and exits.
+ *
+ * It also reports the send times of its first 256 datagrams (headUs), so the receiver's
+ * losses before its first datagram count only from when it listened.
  *
  * Output per received flow: count, first/last [seq, sendUs], and the holes: runs of
  * missing seqs between received ones as [lastSeqBefore, sendUsBefore, firstSeqAfter,
  * sendUsAfter] (at most 200, the longest kept). Outage computation lives in probe.ts.
  */
 export const PROBE_PY = String.raw`
-import socket, struct, sys, time, select
+import socket, struct, sys, time, select, signal
 from array import array
 A = dict(a.split('=', 1) for a in sys.argv[1:])
 RUN = bytes.fromhex(A['run'])
@@ -36,7 +40,6 @@ LINGER = int(A['linger_ms']) * 1000000
 CAP = MAXD // IV + 2
 PKT = struct.Struct('!4s4sHHIq')
 MAGIC = b'bglp'
-STOP = b'bgst' + RUN
 mono = time.monotonic_ns
 def rt():
     return time.time_ns() // 1000
@@ -70,12 +73,15 @@ seq = 0
 send_first = 0
 send_last = 0
 errors = 0
+# send times of the first HEAD datagrams: which of the first ones were lost after the receiver listened
+HEAD = 256
+head = []
 hiccups = 0
 max_lag = 0
 dst = (REMOTE, PORT)
 
 def drain():
-    global foreign, stopped
+    global foreign
     while True:
         try:
             data, addr = rx.recvfrom(128)
@@ -100,10 +106,16 @@ def drain():
             d = rt() - sent
             if d > maxdelay[f]:
                 maxdelay[f] = d
-        elif data == STOP and (addr[0] == LOCAL or addr[0].startswith('127.')):
-            stopped = True
         else:
             foreign += 1
+
+def on_term(*_):
+    global stopped
+    stopped = True
+signal.signal(signal.SIGTERM, on_term)
+if not REMOTE:
+    sys.stdout.write('sending\n')
+    sys.stdout.flush()
 
 while True:
     m = mono()
@@ -122,6 +134,10 @@ while True:
                 errors += 1
         if seq == 0:
             send_first = t
+            sys.stdout.write('sending\n')
+            sys.stdout.flush()
+        if seq < HEAD:
+            head.append(t)
         send_last = t
         seq += 1
         next_tick += IV
@@ -138,9 +154,11 @@ while True:
         timeout = (next_tick - m) if tx else (send_deadline - m)
         if stopped:
             timeout = 0
-    r, _, _ = select.select([rx], [], [], max(0, timeout) / 1e9)
+    # at most 50 ms: a SIGTERM during a long wait (a receive-only end) is seen at once
+    r, _, _ = select.select([rx], [], [], min(max(0, timeout), 50000000) / 1e9)
     if r:
         drain()
+drain()
 listen_end = rt()
 
 def holes(f):
@@ -172,22 +190,7 @@ for f in range(N):
     flows.append('{"count":%d,"first":[%d,%d],"last":[%d,%d],"holes":[%s],"dup":%d,"reordered":%d,"maxDelayUs":%d}' % (
         cnt[f], first, ts[f][first], maxseq[f], ts[f][maxseq[f]], ','.join(h[0]), dup[f], reord[f], maxdelay[f]))
 print('{"v":1,"local":"%s","remote":"%s","flows":%d,"intervalUs":%d,"listenStartUs":%d,"listenEndUs":%d,'
-      '"sent":%d,"sendStartUs":%d,"sendEndUs":%d,"sendErrors":%d,"hiccups":%d,"maxLagUs":%d,"stopped":%s,"foreign":%d,"rx":[%s]}' % (
+      '"sent":%d,"sendStartUs":%d,"sendEndUs":%d,"sendErrors":%d,"hiccups":%d,"maxLagUs":%d,"stopped":%s,"foreign":%d,"headUs":[%s],"rx":[%s]}' % (
     LOCAL, REMOTE, N, IV // 1000, listen_start, listen_end, seq, send_first, send_last, errors, hiccups, max_lag // 1000,
-    'true' if stopped else 'false', foreign, ','.join(flows)))
-`;
-
-/**
- * Sends the STOP datagram (3 times: it is UDP) to a probe running in the same node.
- * argv: hex payload, local address, port.
- */
-export const PROBE_STOP_PY = String.raw`
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for _ in range(3):
-    try:
-        s.sendto(bytes.fromhex(sys.argv[1]), (sys.argv[2], int(sys.argv[3])))
-    except OSError:
-        pass
-    time.sleep(0.01)
+    'true' if stopped else 'false', foreign, ','.join('%d' % x for x in head), ','.join(flows)))
 `;

@@ -11,10 +11,11 @@
  * stalled sender is not mistaken for an outage.
  */
 import { randomBytes } from 'node:crypto';
-import type { ExecResult, Runtime } from '../runtime/runtime.js';
+import { Writable } from 'node:stream';
+import type { Runtime, StreamResult } from '../runtime/runtime.js';
 import { BgplabError } from '../util/errors.js';
 import { sleep } from '../util/pool.js';
-import { PROBE_PY, PROBE_STOP_PY } from './probe-program.js';
+import { PROBE_PY } from './probe-program.js';
 
 // ---------------------------------------------------------------------------
 // the probe program's output
@@ -50,6 +51,8 @@ export interface ProbeReport {
   stopped: boolean;
   /** datagrams that were not ours (other run, traceroute...) */
   foreign: number;
+  /** send times of the first datagrams (seq 0, 1, ...), µs */
+  headUs?: number[];
   rx: ProbeFlowRx[];
 }
 
@@ -122,8 +125,17 @@ export function flowOutages(sender: ProbeReport, receiver: ProbeReport): FlowOut
     // leading: nothing arrived from the start of the window until the first datagram
     const [firstSeq, firstUs] = rx.first;
     if (firstSeq > 0) {
-      const ms = (firstUs - winStart - iv) / 1000;
-      if (ms > 0) outages.push({ fromUs: winStart, toUs: firstUs, ms: round1(ms), lost: firstSeq, open: false });
+      // with the send times of the first datagrams: only those lost after the window opened
+      // count (a sender that stalled just then spaced them out: 2-4 ms "outages" at the
+      // start otherwise, on a loaded machine); without, the window start stands in for them
+      const head = sender.headUs;
+      if (head && head.length >= firstSeq) {
+        const k = head.findIndex((t, q) => q < firstSeq && t >= winStart);
+        if (k >= 0 && k < firstSeq) outages.push({ fromUs: head[k]!, toUs: firstUs, ms: round1((firstUs - head[k]!) / 1000), lost: firstSeq - k, open: false });
+      } else {
+        const ms = (firstUs - winStart - iv) / 1000;
+        if (ms > 0) outages.push({ fromUs: winStart, toUs: firstUs, ms: round1(ms), lost: firstSeq, open: false });
+      }
     }
     for (const [seqBefore, beforeUs, seqAfter, afterUs] of rx.holes) {
       const ms = (afterUs - beforeUs - iv) / 1000;
@@ -198,6 +210,19 @@ export interface RunningProbe {
 
 export const nowUs = () => Date.now() * 1000;
 
+/**
+ * Start delay: each end waits this long after it started before its first datagram, so
+ * that the other end (started at the same time) is listening. Datagrams sent before it
+ * listened are not losses (flowOutages' window), but a sender stalled on a loaded machine
+ * right then makes the first gap look like an outage: with 100 ms, 1 run in 8 on the host
+ * showed a 2 ms "outage" at the start; 300 ms, as before, none. Linger: how long an end
+ * listens after it stopped sending, for datagrams in flight (sub-millisecond on veth; the
+ * report leaves out the last 50 ms anyway, and the program drains its socket once more
+ * before reporting): 150 ms instead of 400 ms.
+ */
+const DEFAULT_DELAY_MS = 300;
+const DEFAULT_LINGER_MS = 150;
+
 export function probeArgv(run: string, local: string, remote: string | undefined, o: ProbeOptions): string[] {
   for (const [k, v] of Object.entries({ flows: o.flows, port: o.port, sportBase: o.sportBase, maxMs: o.maxMs })) {
     if (!Number.isInteger(v) || v < 0) throw new BgplabError('E_PROBE', `probe option ${k} must be a non-negative integer (got ${v})`);
@@ -210,15 +235,15 @@ export function probeArgv(run: string, local: string, remote: string | undefined
     sport: o.sportBase,
     flows: o.flows,
     interval_us: Math.round(o.intervalMs * 1000),
-    delay_ms: o.delayMs ?? 300,
+    delay_ms: o.delayMs ?? DEFAULT_DELAY_MS,
     max_ms: o.maxMs,
-    linger_ms: o.lingerMs ?? 400,
+    linger_ms: o.lingerMs ?? DEFAULT_LINGER_MS,
   };
   if (remote) kv.remote = remote;
   return ['python3', '-c', PROBE_PY, ...Object.entries(kv).map(([k, v]) => `${k}=${v}`)];
 }
 
-function execFailure(node: string, r: ExecResult): BgplabError {
+function execFailure(node: string, r: { exitCode: number; stderr: string; stdout: string }): BgplabError {
   const tail = (r.stderr || r.stdout).trim().split('\n').slice(-6);
   const noPython = /python3.*(not found|No such file)|executable file not found/i.test(r.stderr);
   return new BgplabError('E_PROBE', `probe on ${node} exited with ${r.exitCode}`, {
@@ -227,22 +252,39 @@ function execFailure(node: string, r: ExecResult): BgplabError {
   });
 }
 
+/** How long a probe program may take to start sending (python3 in a node, a loaded machine). */
+const START_TIMEOUT_MS = 15_000;
+
 /**
- * Launch the probe at both ends. Resolves once both programs are sending (after the start
- * delay plus a little), or throws if one of them died at start.
+ * Launch the probe at both ends, through Runtime.execStream: resolves as soon as both
+ * programs print that they are sending (each listens from before its first datagram), or
+ * throws if one of them died at start. It used to wait a fixed 0.7 s, which on a loaded
+ * machine was not enough for python3 to start inside a node (0.4–1.9 s measured with a
+ * load average of 16) and was 0.5 s too many on an idle one. stop() ends both with SIGTERM
+ * (the programs report, then exit).
  */
 export async function startProbe(runtime: Runtime, lab: string, a: ProbeEnd, b: ProbeEnd, o: ProbeOptions): Promise<RunningProbe> {
   const run = randomBytes(4).toString('hex');
-  const delayMs = o.delayMs ?? 300;
-  const lingerMs = o.lingerMs ?? 400;
-  const timeoutMs = delayMs + o.maxMs + lingerMs + 15_000;
+  const delayMs = o.delayMs ?? DEFAULT_DELAY_MS;
+  const lingerMs = o.lingerMs ?? DEFAULT_LINGER_MS;
   const launchedUs = nowUs();
-  const settled: (ExecResult | Error | undefined)[] = [undefined, undefined];
+  const ctl = new AbortController();
+  // the programs stop sending after max_ms by themselves; this only ends a hung one
+  const deadline = setTimeout(() => ctl.abort(), START_TIMEOUT_MS + delayMs + o.maxMs + lingerMs);
+  deadline.unref?.();
   const ends = [a, b] as const;
+  const out = ends.map(() => ({ text: '', sending: false }));
+  const settled: (StreamResult | Error | undefined)[] = [undefined, undefined];
   const procs = ends.map((end, i) => {
     const other = ends[1 - i]!;
-    const p = runtime.exec(lab, end.node, probeArgv(run, end.address, other.address, { ...o, delayMs, lingerMs }), { timeoutMs });
-    return p.then(
+    const stdout = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        out[i]!.text += chunk.toString('utf8');
+        if (!out[i]!.sending && /^sending$/m.test(out[i]!.text)) out[i]!.sending = true;
+        cb();
+      },
+    });
+    return runtime.execStream(lab, end.node, probeArgv(run, end.address, other.address, { ...o, delayMs, lingerMs }), { stdout, signal: ctl.signal }).then(
       (r) => {
         settled[i] = r;
         return r;
@@ -256,15 +298,12 @@ export async function startProbe(runtime: Runtime, lab: string, a: ProbeEnd, b: 
   // do not leave an unhandled rejection behind if we throw before stop()
   for (const p of procs) p.catch(() => undefined);
 
-  const stopOne = async (end: ProbeEnd) => {
-    const payload = Buffer.concat([Buffer.from('bgst'), Buffer.from(run, 'hex')]).toString('hex');
-    await runtime.exec(lab, end.node, ['python3', '-c', PROBE_STOP_PY, payload, end.address, String(o.port)], { timeoutMs: 10_000 }).catch(() => undefined);
-  };
   const collect = async (): Promise<ProbeResult> => {
     const results = await Promise.all(procs);
+    clearTimeout(deadline);
     const reports = results.map((r, i) => {
-      if (r.exitCode !== 0) throw execFailure(ends[i]!.node, r);
-      return parseProbeReport(r.stdout, ends[i]!.node);
+      if (r.exitCode !== 0) throw execFailure(ends[i]!.node, { ...r, stdout: out[i]!.text });
+      return parseProbeReport(out[i]!.text, ends[i]!.node);
     });
     const [ra, rb] = reports as [ProbeReport, ProbeReport];
     return {
@@ -277,17 +316,19 @@ export async function startProbe(runtime: Runtime, lab: string, a: ProbeEnd, b: 
   };
 
   // wait until both are sending; a program that already exited failed at start
-  const readyBy = Date.now() + delayMs + 400;
-  while (Date.now() < readyBy) {
-    await sleep(50);
-    const dead = settled.findIndex((s) => s !== undefined);
-    if (dead >= 0) {
-      await Promise.all(ends.map(stopOne));
-      const s = settled[dead]!;
+  const giveUp = Date.now() + START_TIMEOUT_MS + delayMs;
+  while (!out.every((x) => x.sending)) {
+    const dead = settled.findIndex((x) => x !== undefined);
+    if (dead >= 0 || Date.now() > giveUp) {
+      ctl.abort();
+      clearTimeout(deadline);
       await Promise.allSettled(procs);
-      if (s instanceof Error) throw s;
-      throw execFailure(ends[dead]!.node, s);
+      if (dead < 0) throw new BgplabError('E_PROBE', `the probe did not start sending within ${(START_TIMEOUT_MS / 1000).toFixed(0)} s on ${ends.filter((_, i) => !out[i]!.sending).map((e) => e.node).join(', ')}`);
+      const x = settled[dead]!;
+      if (x instanceof Error) throw x;
+      throw execFailure(ends[dead]!.node, { ...x, stdout: out[dead]!.text });
     }
+    await sleep(20);
   }
   let stopping: Promise<ProbeResult> | undefined;
   return {
@@ -295,7 +336,7 @@ export async function startProbe(runtime: Runtime, lab: string, a: ProbeEnd, b: 
     launchedUs,
     stop() {
       stopping ??= (async () => {
-        await Promise.all(ends.map(stopOne));
+        ctl.abort();
         return collect();
       })();
       return stopping;

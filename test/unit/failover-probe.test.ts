@@ -1,7 +1,8 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { Lab } from '../../src/lab/model.js';
-import type { ExecResult, Runtime } from '../../src/runtime/runtime.js';
+import type { ExecResult, Runtime, StreamOptions, StreamResult } from '../../src/runtime/runtime.js';
+import { streamProcess } from '../../src/runtime/stream.js';
 import { AddressBook, traceFlowSettled, type FlowTrace } from '../../src/checks/trace.js';
 import { parseTraceroute } from '../../src/frr/traceroute.js';
 import { mapLimit } from '../../src/util/pool.js';
@@ -109,6 +110,18 @@ describe('flowOutages: outage per flow from the sender timestamps', () => {
     expect(maxOutageMs(flowOutages(s, rcv)[0]!)).toBe(195);
   });
 
+  it('with the first send times: a sender that stalled as the receiver started is no outage; a loss after it listened is', () => {
+    // seqs 0-3 sent every 5 ms, then a 20 ms stall: seq 4 at +40 ms; the receiver listened from +18 ms
+    const s = { ...sender(1, 400), headUs: [0, 5, 10, 15, 40, 45, 50, 55].map((ms) => 1_000_000 + ms * 1000) };
+    const rcv = receiver([rxOf(400, (q) => q < 4)]);
+    rcv.rx[0]!.first = [4, s.headUs[4]!];
+    rcv.listenStartUs = 1_000_000 + 18_000;
+    expect(maxOutageMs(flowOutages(s, rcv)[0]!)).toBe(0);
+    // listening from the start, the same loss is 4 datagrams sent 0-15 ms, back at 40 ms
+    rcv.listenStartUs = 1_000_000 - 1000;
+    expect(maxOutageMs(flowOutages(s, rcv)[0]!)).toBe(40);
+  });
+
   it('datagrams sent just before the receiver stopped are not an outage', () => {
     const s = sender(1, 400);
     const rcv = receiver([rxOf(400, (q) => q >= 395)]);
@@ -147,20 +160,23 @@ describe('the probe program report', () => {
 /** A runtime whose nodes are this host (no namespaces): for the probe program on 127.0.0.x. */
 function hostRuntime(delayStart: Record<string, number> = {}): Runtime {
   const exec = async (_lab: string, node: string, argv: readonly string[], opts?: { timeoutMs?: number }): Promise<ExecResult> => {
-    if (delayStart[node] && argv.some((a) => a.startsWith('run='))) {
-      await new Promise((r) => setTimeout(r, delayStart[node]));
-    }
     const r = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: opts?.timeoutMs });
     return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
   };
-  return fakeRuntime({ exec, list: async () => [] });
+  const execStream = async (_lab: string, node: string, argv: readonly string[], o: StreamOptions): Promise<StreamResult> => {
+    if (delayStart[node] && argv.some((a) => a.startsWith('run='))) {
+      await new Promise((r) => setTimeout(r, delayStart[node]));
+    }
+    return streamProcess(argv[0]!, argv.slice(1), o);
+  };
+  return fakeRuntime({ exec, execStream, list: async () => [] });
 }
 
 const hasPython = (await execa('python3', ['-c', 'print(1)'], { reject: false })).exitCode === 0;
 
 describe.skipIf(!hasPython)('the probe program, run for real on 127.0.0.1 ↔ 127.0.0.2', () => {
   const port = 20000 + Math.floor(Math.random() * 10000);
-  it('delivers every flow both ways without outage and stops early on STOP', async () => {
+  it('delivers every flow both ways without outage and stops early when stopped', async () => {
     const t0 = Date.now();
     const p = await startProbe(hostRuntime(), 'unit', { node: 'a', address: '127.0.0.1' }, { node: 'b', address: '127.0.0.2' }, {
       flows: 8,
@@ -201,7 +217,7 @@ describe.skipIf(!hasPython)('the probe program, run for real on 127.0.0.1 ↔ 12
 
   it('a probe that cannot start fails with the node named, not a hang', async () => {
     const rt = hostRuntime();
-    const bad = { ...rt, exec: async (lab: string, node: string, argv: readonly string[], o?: { timeoutMs?: number }) => rt.exec(lab, node, node === 'b' ? ['python3', '-c', 'import sys; sys.exit(3)'] : argv, o) };
+    const bad = { ...rt, execStream: async (lab: string, node: string, argv: readonly string[], o: StreamOptions) => rt.execStream(lab, node, node === 'b' ? ['python3', '-c', 'import sys; sys.exit(3)'] : argv, o) };
     await expect(
       startProbe(bad, 'unit', { node: 'a', address: '127.0.0.1' }, { node: 'b', address: '127.0.0.2' }, { flows: 1, intervalMs: 5, maxMs: 3000, port: port + 2, sportBase: port + 3000 }),
     ).rejects.toThrow(/probe on b exited with 3/);

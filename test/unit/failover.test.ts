@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { judgePathsBack, type TracedFlow } from '../../src/checks/failover.js';
+import { judgePathsBack, splitOutages, type TracedFlow } from '../../src/checks/failover.js';
 import {
   affectedSessions,
   choosePair,
@@ -8,7 +8,9 @@ import {
   defaultScenarios,
   expectedDetection,
   pathCrosses,
+  planScenarios,
   resolveElement,
+  withoutElement,
   type Element,
 } from '../../src/checks/failover-plan.js';
 import { classifyReset, sessionState } from '../../src/frr/bgp.js';
@@ -144,6 +146,53 @@ describe('the probe pair', () => {
   it('a single point of failure has no pair', () => {
     const min = shipped('minimal.yml');
     expect(choosePair(min, predictFabric(min), { kind: 'node', node: 'spine1' })).toBeUndefined();
+  });
+});
+
+describe('scenarios at the same time', () => {
+  const lab = shipped('clos.yml');
+  const pred = predictFabric(lab);
+  const flat = (steps: ReturnType<typeof planScenarios>) => steps.flatMap((st) => st.flatMap((l) => l.map((x) => x.scenario.name)));
+
+  it('default lab: the cut (the hold timer) runs alongside the others, every probe clear of the other lane', () => {
+    const list = defaultScenarios(lab, pred);
+    const steps = planScenarios(lab, pred, list);
+    expect(flat(steps).sort()).toEqual(list.map((s) => s.name).sort());
+    const together = steps.find((st) => st.length === 2)!;
+    expect(together[0]!.map((x) => x.scenario.kind)).toEqual(['link-cut']);
+    expect(together[1]!.length).toBeGreaterThan(0);
+    for (const [mine, theirs] of [[together[0]!, together[1]!], [together[1]!, together[0]!]] as const) {
+      for (const x of mine) {
+        const e = resolveElement(lab, x.scenario);
+        const pair = x.pair ?? choosePair(lab, pred, e)!;
+        const during = predictFabric(withoutElement(lab, e));
+        const paths = [...pair.predicted.ab, ...pair.predicted.ba, ...during.paths(pair.a.name, pair.b.name), ...during.paths(pair.b.name, pair.a.name)];
+        expect(pair.predicted.crossAB + pair.predicted.crossBA, x.scenario.name).toBeGreaterThan(0);
+        for (const y of theirs) {
+          const other = resolveElement(lab, y.scenario);
+          expect(paths.some((p) => pathCrosses(p, other)), `${x.scenario.name} vs ${y.scenario.name}`).toBe(false);
+          expect(affectedSessions(lab, e).some((s) => affectedSessions(lab, other).some((t) => t.node === s.node && t.ifname === s.ifname))).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('scenarios on one link, or without a slow one, run one after the other, in order', () => {
+    const same = [scenario('link-cut', 'leaf1:eth1'), scenario('link-down', 'spine1:eth1')];
+    expect(planScenarios(lab, pred, same).map((st) => st.length)).toEqual([1, 1]);
+    const fast = [scenario('link-down', 'leaf1:eth1'), scenario('link-down', 'leaf4:eth2')];
+    expect(flat(planScenarios(lab, pred, fast))).toEqual(fast.map((s) => s.name));
+    expect(planScenarios(lab, pred, fast).every((st) => st.length === 1)).toBe(true);
+  });
+
+  it('one probe through a scenario: outages split into before, event, failure and restore', () => {
+    const o = (fromUs: number, toUs: number, open = false) => ({ fromUs, toUs, ms: (toUs - fromUs) / 1000, lost: 1, open });
+    const f = { flow: 0, sent: 100, received: 90, outages: [o(10, 20), o(95, 150), o(290, 320), o(500, 510), o(700, 800), o(900, 990, true)] };
+    const p = splitOutages(f, { eventUs: 100, settledUs: 300, restoreUs: 600 });
+    expect(p.before).toEqual([f.outages[0]]);
+    expect(p.event).toEqual([f.outages[1], f.outages[2]]); // the second one still going when the settle ended
+    expect(p.failure).toEqual([f.outages[3]]);
+    expect(p.restore).toEqual([f.outages[4], f.outages[5]]);
   });
 });
 
