@@ -9,7 +9,10 @@ import chalk from 'chalk';
 import { checkLab, labModel } from '../app/check.js';
 import { withInterrupts } from '../app/signals.js';
 import { CHECKS } from '../checks/index.js';
-import { selectChecks, type CheckRun, type RunReport } from '../checks/runner.js';
+import { runChecks, selectChecks, type CheckRun, type RunReport } from '../checks/runner.js';
+import { foreignChecks } from '../checks/foreign.js';
+import { foreignModelOf, isForeignState } from '../app/foreign.js';
+import { readState } from '../runtime/state.js';
 import { formatCauses, formatCheckHead, formatCheckRun, formatSummary } from '../report/console.js';
 import { formatJson } from '../report/json.js';
 import { formatJunit } from '../report/junit.js';
@@ -54,12 +57,19 @@ export async function emitReport(report: RunReport, o: ReportOptions): Promise<v
 }
 
 export async function checkCommand(o: CheckOptions): Promise<void> {
-  // validate --only before touching the lab
-  selectChecks(CHECKS, o.only);
   const { lab: name, runtime } = await runningLab(o.lab);
+  const st = await readState(name);
+  const foreign = await isForeignState(st);
+  // a containerlab lab bgplab did not write has its own checks (checks/foreign.ts)
+  const fmodel = foreign ? await foreignModelOf(st!) : undefined;
+  const checks = selectChecks(fmodel ? foreignChecks(fmodel) : CHECKS, o.only);
   const lab = await labModel(name, runtime);
   const ui = consoleRenderer({ quiet: o.json });
-  const report = await withInterrupts((signal) => checkLab(lab, runtime, o.only, { signal, onEvent: ui.onEvent, onCheck: printCheck(o) }), {
+  const run = (signal: AbortSignal) =>
+    fmodel
+      ? runChecks({ lab, runtime, signal, log: (m) => ui.onEvent({ type: 'log', text: m }) }, checks, { onCheck: printCheck(o) })
+      : checkLab(lab, runtime, o.only, { signal, onEvent: ui.onEvent, onCheck: printCheck(o) });
+  const report = await withInterrupts(run, {
     what: 'stopping the running check and restoring what it broke',
     cleanup: () => `bgplab heal --all ${name} (or bgplab down ${name})`,
   });

@@ -58,14 +58,14 @@ const nodeSpec = z
   })
   .describe('a node: role and optional overrides');
 
-const traceroute = z.strictObject({
+export const tracerouteSchema = z.strictObject({
   from: z.string().describe('source node (its loopback is the source address)'),
   to: z.string().describe('destination node (its loopback)'),
   hops: z.array(z.string()).optional().describe('expected hop sequence after the source: node names or role names, e.g. [leaf, spine, leaf, server]'),
   flows: z.number().int().min(1).max(256).optional().describe('UDP flows (source ports) used to enumerate ECMP paths (default 16)'),
 });
 
-const failover = z.strictObject({
+export const failoverSchema = z.strictObject({
   name: z.string().optional(),
   kind: z.enum(['link-down', 'link-cut', 'node-down']).describe('link-down: one end admin down; link-cut: 100% loss, carrier kept; node-down: routing stopped'),
   target: z.string().describe('"node:interface" for link scenarios, a node name for node-down'),
@@ -141,8 +141,8 @@ export const labFileSchema = z
       .describe('explicit links: ["a:eth1", "b:eth1"] or { endpoints: [...] }'),
     checks: z
       .strictObject({
-        traceroute: z.array(traceroute).optional(),
-        failover: z.array(failover).optional(),
+        traceroute: z.array(tracerouteSchema).optional(),
+        failover: z.array(failoverSchema).optional(),
       })
       .optional()
       .describe('expectations for `bgplab check`; defaults are derived from the topology when absent'),

@@ -1,0 +1,116 @@
+/**
+ * The checks of a containerlab lab bgplab did not write (src/clab/foreign.ts): the BGP
+ * sessions and OSPF adjacencies its frr.conf files configure, reachability by ping (each
+ * host to every other host and every router loopback, each router to every other
+ * loopback), and the side file's traceroute expectations (hops as node names).
+ */
+import type { ForeignLab } from '../clab/foreign.js';
+import { ESTABLISHED } from '../frr/bgp.js';
+import { isAdjacencyUp } from '../frr/ospf.js';
+import { parseTraceroute } from '../frr/traceroute.js';
+import { observeAdjacencies, observeReach, observeSessions, reachPairs } from '../observe/foreign.js';
+import type { Check, CheckResult } from './types.js';
+
+const peerEnd = (lab: ForeignLab, node: string, ifname: string) => {
+  for (const l of lab.links) {
+    if (l.a.node === node && l.a.ifname === ifname) return l.b;
+    if (l.b.node === node && l.b.ifname === ifname) return l.a;
+  }
+  return undefined;
+};
+
+/** Which node owns an address (any of its interface addresses or loopbacks). */
+const ownerOf = (lab: ForeignLab, addr: string) => lab.nodes.find((n) => n.addresses.includes(addr) || n.loopbacks.includes(addr))?.name;
+
+export function foreignChecks(lab: ForeignLab): Check[] {
+  const sessions: Check = {
+    id: 'sessions',
+    description: 'every BGP neighbour configured in an frr.conf is Established',
+    async run(ctx) {
+      const t0 = Date.now();
+      if (!lab.sessions.length) return [{ check: 'sessions', name: 'bgp', status: 'skip', message: 'no frr.conf configures a BGP neighbour', durationMs: 0 }];
+      const s = await observeSessions(ctx.runtime, lab.name, lab.sessions);
+      return s.map((x): CheckResult => ({
+        check: 'sessions',
+        name: `bgp ${x.node} → ${x.peer}${x.peerNode ? ` (${x.peerNode})` : ''}`,
+        status: x.state === ESTABLISHED ? 'pass' : 'fail',
+        message: x.state === ESTABLISHED ? 'Established' : `${x.state} (configured at ${x.where})`,
+        measured: { state: x.state },
+        subject: { nodes: [x.node, ...(x.peerNode ? [x.peerNode] : [])], ...(x.link ? { link: x.link } : {}) },
+        durationMs: Date.now() - t0,
+      }));
+    },
+  };
+  const adjacencies: Check = {
+    id: 'adjacencies',
+    description: 'every OSPF/OSPFv3 adjacency the frr.conf files configure on a link is Full',
+    async run(ctx) {
+      const t0 = Date.now();
+      if (!lab.adjacencies.length) return [{ check: 'adjacencies', name: 'ospf', status: 'skip', message: 'no frr.conf runs OSPF on a link between two FRR nodes', durationMs: 0 }];
+      const a = await observeAdjacencies(ctx.runtime, lab.name, lab.adjacencies);
+      return a.map((x): CheckResult => {
+        const peer = peerEnd(lab, x.node, x.ifname);
+        return {
+          check: 'adjacencies',
+          name: `ospf${x.version === 3 ? 'v3' : ''} ${x.node}:${x.ifname} ↔ ${x.peerNode}`,
+          status: isAdjacencyUp(x.state) ? 'pass' : 'fail',
+          message: isAdjacencyUp(x.state) ? `Full (area ${x.area})` : `${x.state} (area ${x.area}, ${x.where})`,
+          measured: { state: x.state },
+          subject: { nodes: [x.node, x.peerNode], ...(peer ? { link: `${x.node}:${x.ifname}--${peer.node}:${peer.ifname}` } : {}) },
+          durationMs: Date.now() - t0,
+        };
+      });
+    },
+  };
+  const reach: Check = {
+    id: 'reachability',
+    description: 'each host pings every other host, and every node every advertised router loopback',
+    async run(ctx) {
+      const t0 = Date.now();
+      const r = await observeReach(ctx.runtime, lab.name, reachPairs(lab));
+      const quiet: CheckResult[] = lab.nodes.flatMap((n) =>
+        n.unadvertised.map((a): CheckResult => ({ check: 'reachability', name: `${n.name} loopback ${a}`, status: 'skip', message: 'not advertised by any routing protocol in its frr.conf: not expected to answer from other nodes', durationMs: 0 })),
+      );
+      return [...quiet, ...r.map((x): CheckResult => ({
+        check: 'reachability',
+        name: `${x.from} → ${x.to} ${x.address}`,
+        status: x.ok ? 'pass' : 'fail',
+        message: x.ok ? 'ping answered' : 'no ping reply (1 s)',
+        subject: { nodes: [x.from, x.to], prefix: x.address },
+        durationMs: Date.now() - t0,
+      }))];
+    },
+  };
+  const trace: Check = {
+    id: 'traceroute',
+    description: "the side file's traceroute expectations: the path's hops as node names",
+    async run(ctx) {
+      if (!lab.checks.traceroute.length) return [{ check: 'traceroute', name: 'traceroute', status: 'skip', message: `no traceroute expectations (checks.traceroute in the side file)`, durationMs: 0 }];
+      const out: CheckResult[] = [];
+      for (const t of lab.checks.traceroute) {
+        const t0 = Date.now();
+        const dst = lab.nodes.find((n) => n.name === t.to);
+        const addr = dst?.loopbacks[0] ?? dst?.addresses[0];
+        const name = `${t.from} → ${t.to}`;
+        if (!addr || !lab.nodes.some((n) => n.name === t.from)) {
+          out.push({ check: 'traceroute', name, status: 'fail', message: `unknown node or no address: ${t.from} / ${t.to}`, durationMs: 0 });
+          continue;
+        }
+        const r = await ctx.runtime.exec(lab.name, t.from, ['traceroute', '-n', '-q', '1', '-w', '1', '-m', '16', addr], { timeoutMs: 40_000 });
+        const hops = parseTraceroute(r.stdout).map((h) => (h.address ? (ownerOf(lab, h.address) ?? h.address) : '*'));
+        const ok = r.exitCode === 0 && (t.hops ? JSON.stringify(hops) === JSON.stringify(t.hops) : hops[hops.length - 1] === t.to);
+        out.push({
+          check: 'traceroute',
+          name,
+          status: ok ? 'pass' : 'fail',
+          message: ok ? `path ${hops.join(' → ')}` : `path ${hops.join(' → ') || '(none)'}${t.hops ? `, expected ${t.hops.join(' → ')}` : `, does not end at ${t.to}`}`,
+          measured: { hops },
+          subject: { nodes: [t.from, t.to] },
+          durationMs: Date.now() - t0,
+        });
+      }
+      return out;
+    },
+  };
+  return [sessions, adjacencies, reach, trace];
+}
