@@ -106,6 +106,8 @@ export async function loadForeign(file: string, o: { name?: string; checkExec?: 
     }
   }
   if (problems.length) {
+    const lineOf = (p: string) => Number(p.slice(abs.length + 1).split(':')[0]);
+    problems.sort((a, b) => lineOf(a) - lineOf(b));
     throw new BgplabError('E_TOPOLOGY', `${abs}: ${problems.length} thing(s) bgplab cannot run without Docker; nothing was created`, { details: problems });
   }
   if (o.name) assertNameOverride(o.name);
@@ -247,11 +249,11 @@ export async function bringUpForeign(o: ForeignUpOptions, app: AppOptions = {}):
         },
         {
           key: 'converge',
-          title: 'sessions Established, adjacencies Full, loopbacks answer',
+          title: 'sessions Established, adjacencies Full, pings answered, routes settled',
           run: async (h) => {
             wait = await waitForeign(selected!.runtime, loaded!.model, o.timeoutSec * 1000, { ...(app.signal ? { signal: app.signal } : {}) });
             const w = wait;
-            h.title(`converged: BGP at ${w.sessionsMs ?? '-'} ms, OSPF at ${w.adjacenciesMs ?? '-'} ms, every loopback answers at ${w.reachMs ?? '-'} ms`);
+            h.title(`converged: BGP at ${w.sessionsMs ?? '-'} ms, OSPF at ${w.adjacenciesMs ?? '-'} ms, every expected ping at ${w.reachMs ?? '-'} ms, routes settled at ${w.stableMs ?? '-'} ms`);
             if (!w.ok) throw new BgplabError('E_WAIT_TIMEOUT', `timed out after ${o.timeoutSec} s`);
           },
         },

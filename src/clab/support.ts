@@ -73,7 +73,31 @@ export function shellSplit(cmd: string): string[] | undefined {
 }
 
 /** Shell syntax an exec line may not rely on: it runs without a shell, as containerlab runs it. */
-const SHELL_RE = /(^|\s)(\||\|\||&&|;|>|>>|<|&)(\s|$)|\$\(|`/;
+const SHELL_RE = /[|;&<>`]|\$\(/;
+
+/** The command with its quoted parts blanked: what a shell would read as syntax. */
+export function unquoted(cmd: string): string {
+  let out = '';
+  let q: string | undefined;
+  for (let i = 0; i < cmd.length; i++) {
+    const c = cmd[i]!;
+    if (q) {
+      if (c === q) q = undefined;
+      else if (q === '"' && c === '\\') i++;
+      out += ' ';
+    } else if (c === '"' || c === "'") {
+      q = c;
+      out += ' ';
+    } else if (c === '\\') {
+      i++;
+      out += ' ';
+    } else out += c;
+  }
+  return out;
+}
+
+/** Does an exec line rely on a shell (a pipe, a redirection, &&, ;, $(...), backquotes outside quotes)? */
+export const usesShell = (cmd: string) => SHELL_RE.test(unquoted(cmd));
 
 export interface SupportResult {
   problems: TopologyProblem[];
@@ -145,7 +169,7 @@ export function checkSupport(text: string): SupportResult {
         if (t === undefined) continue;
         const argv = shellSplit(t);
         if (!argv) push(item as YamlNode, `topology.nodes.${name}.exec`, `unclosed quote in "${t}"`);
-        else if (SHELL_RE.test(t)) push(item as YamlNode, `topology.nodes.${name}.exec`, `"${t}" uses shell syntax: exec commands run without a shell (as containerlab runs them); use bash -c '...' if the host has bash`);
+        else if (usesShell(t)) push(item as YamlNode, `topology.nodes.${name}.exec`, `"${t}" uses shell syntax: exec commands run without a shell (as containerlab runs them); use bash -c '...' if the host has bash`);
         else if (argv.length) exec.push({ node: name, argv, text: t, ...pos });
       }
     }

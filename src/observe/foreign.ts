@@ -2,15 +2,17 @@
  * Observing and waiting for a containerlab lab bgplab did not write (src/clab/foreign.ts):
  * every configured BGP neighbour Established, every expected OSPF/OSPFv3 adjacency Full,
  * every node reaching every router loopback (ping from inside the node: hosts run no FRR,
- * so their route table would not say whether the path works). Works on any Runtime.
+ * so their route table would not say whether the path works), then every router's route
+ * table unchanged for STABLE_MS (paths final, not transitional). Works on any Runtime.
  */
 import { ESTABLISHED, summaryPeer } from '../frr/bgp.js';
 import { adjacencyState, isAdjacencyUp, ospf6Neighbors, ospfNeighbors } from '../frr/ospf.js';
-import { routerLoopbacks, type ForeignAdjacency, type ForeignLab, type ForeignSession } from '../clab/foreign.js';
+import { routerLoopbacks, type ForeignAdjacency, type ForeignLab, type ForeignNode, type ForeignSession } from '../clab/foreign.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { errorText } from '../util/errors.js';
 import { mapLimit, pollUntil } from '../util/pool.js';
 import { showJson } from './sessions.js';
+import { parseRib, ribFingerprint } from '../frr/routes.js';
 
 export interface SessionState extends ForeignSession {
   state: string;
@@ -89,8 +91,11 @@ export async function observeReach(runtime: Runtime, lab: string, pairs: readonl
 export function reachPairs(lab: ForeignLab): Omit<ReachState, 'ok'>[] {
   const lbs = routerLoopbacks(lab);
   const hosts = lab.nodes.filter((n) => !n.router && n.addresses.length);
+  const v6 = (a: string) => a.includes(':');
+  // a host pings only in the families it has an address of (a v4-only PC has no route to fd00::1)
+  const speaks = (n: ForeignNode, a: string) => n.router || n.addresses.some((x) => v6(x) === v6(a));
   return lab.nodes.flatMap((n) => [
-    ...lbs.filter((l) => l.node !== n.name).map((l) => ({ from: n.name, to: l.node, address: l.address })),
+    ...lbs.filter((l) => l.node !== n.name && speaks(n, l.address)).map((l) => ({ from: n.name, to: l.node, address: l.address })),
     ...(n.router ? [] : hosts.filter((h) => h.name !== n.name).map((h) => ({ from: n.name, to: h.name, address: h.addresses[0]! }))),
   ]);
 }
@@ -102,7 +107,23 @@ export interface ForeignWait {
   sessionsMs?: number;
   adjacenciesMs?: number;
   reachMs?: number;
+  /** when every router's route table was first seen unchanged for STABLE_MS */
+  stableMs?: number;
   last: ForeignObservation;
+}
+
+/** How long every router's table must stay the same before routing counts as settled. */
+export const STABLE_MS = 2000;
+
+/** Every router's IPv4 and IPv6 tables as one fingerprint per router. */
+async function routeFingerprints(runtime: Runtime, lab: ForeignLab): Promise<string> {
+  const routers = lab.nodes.filter((n) => n.router).map((n) => n.name);
+  const fps = await mapLimit(routers, CONCURRENCY, async (n) => {
+    const v4 = await showJson(runtime, lab.name, n, 'show ip route json').catch(() => ({}));
+    const v6 = await showJson(runtime, lab.name, n, 'show ipv6 route json').catch(() => ({}));
+    return `${n}\n${ribFingerprint(parseRib(v4))}\n${ribFingerprint(parseRib(v6))}`;
+  });
+  return fps.join('\n\n');
 }
 
 /**
@@ -118,6 +139,7 @@ export async function waitForeign(runtime: Runtime, lab: ForeignLab, timeoutMs: 
     reach: reachPairs(lab).map((p) => ({ ...p, ok: false })),
   };
   const out: Omit<ForeignWait, 'ok' | 'elapsedMs'> = { last };
+  const stable = { fp: '', since: 0 };
   const r = await pollUntil(
     async () => {
       const sDown = last.sessions.filter((s) => s.state !== ESTABLISHED);
@@ -141,7 +163,12 @@ export async function waitForeign(runtime: Runtime, lab: ForeignLab, timeoutMs: 
         }
         if (out.reachMs === undefined && last.reach.every((x) => x.ok)) out.reachMs = ms();
       }
-      return out.reachMs !== undefined;
+      if (out.reachMs !== undefined) {
+        const fp = await routeFingerprints(runtime, lab);
+        if (fp !== stable.fp) Object.assign(stable, { fp, since: ms() });
+        else if (ms() - stable.since >= STABLE_MS) out.stableMs = stable.since;
+      }
+      return out.stableMs !== undefined;
     },
     (done) => done,
     { timeoutMs, intervalMs: o.intervalMs ?? 250, ...(o.signal ? { signal: o.signal } : {}) },
