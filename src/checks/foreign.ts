@@ -10,6 +10,7 @@ import { isAdjacencyUp } from '../frr/ospf.js';
 import { parseTraceroute } from '../frr/traceroute.js';
 import { observeAdjacencies, observeReach, observeSessions, reachPairs } from '../observe/foreign.js';
 import type { Check, CheckResult } from './types.js';
+import { foreignScenario } from './foreign-failover.js';
 
 const peerEnd = (lab: ForeignLab, node: string, ifname: string) => {
   for (const l of lab.links) {
@@ -112,5 +113,15 @@ export function foreignChecks(lab: ForeignLab): Check[] {
       return out;
     },
   };
-  return [sessions, adjacencies, reach, trace];
+  const failover: Check = {
+    id: 'failover',
+    description: "the side file's failover scenarios: the longest outage of host-to-host traffic within max_outage_ms",
+    async run(ctx) {
+      if (!lab.checks.failover.length) return [{ check: 'failover', name: 'failover', status: 'skip', message: 'no failover scenarios (checks.failover in the side file)', durationMs: 0 }];
+      const out: CheckResult[] = [];
+      for (const s of lab.checks.failover) out.push(await foreignScenario(ctx, lab, s));
+      return out;
+    },
+  };
+  return [sessions, adjacencies, reach, trace, failover];
 }
