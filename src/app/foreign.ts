@@ -10,7 +10,7 @@ import { isMap, isSeq, type Document, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { foreignLab, isRouterNode, netnsPlan, type ForeignLab } from '../clab/foreign.js';
 import { checkSupport } from '../clab/support.js';
-import { parseTopology, type DeployPlan } from '../clab/topology.js';
+import { parseTopology, readTopologyText, type DeployPlan } from '../clab/topology.js';
 import { assertNameOverride } from '../lab/load.js';
 import type { Lab, LabChecks } from '../lab/model.js';
 import { failoverSchema, tracerouteSchema } from '../lab/schema.js';
@@ -89,13 +89,7 @@ async function hostHas(bin: string): Promise<boolean> {
  * Creates nothing.
  */
 export async function loadForeign(file: string, o: { name?: string; checkExec?: boolean } = {}): Promise<LoadedForeign> {
-  const abs = resolve(file);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (e) {
-    throw new BgplabError('E_TOPOLOGY', `cannot read topology ${abs}: ${(e as NodeJS.ErrnoException).code ?? e}`, { cause: e });
-  }
+  const { abs, text } = await readTopologyText(file);
   const support = checkSupport(text);
   const problems = support.problems.map((p) => `${abs}:${p.line}:${p.col}: ${p.key}: ${p.message}`);
   if (o.checkExec !== false) {

@@ -4,65 +4,49 @@
  * host to every other host and every router loopback, each router to every other
  * loopback), and the side file's traceroute expectations (hops as node names).
  */
-import type { ForeignLab } from '../clab/foreign.js';
+import { linkPeer, type ForeignLab } from '../clab/foreign.js';
 import { ESTABLISHED } from '../frr/bgp.js';
 import { isAdjacencyUp } from '../frr/ospf.js';
 import { parseTraceroute } from '../frr/traceroute.js';
 import { observeAdjacencies, observeReach, observeSessions, reachPairs } from '../observe/foreign.js';
-import type { Check, CheckResult } from './types.js';
+import type { Check, CheckContext, CheckResult } from './types.js';
 import { foreignScenario } from './foreign-failover.js';
 
-const peerEnd = (lab: ForeignLab, node: string, ifname: string) => {
-  for (const l of lab.links) {
-    if (l.a.node === node && l.a.ifname === ifname) return l.b;
-    if (l.b.node === node && l.b.ifname === ifname) return l.a;
-  }
-  return undefined;
-};
+/** One row of a state check: up, or the state and where it is configured. */
+function stateRow(check: string, name: string, state: string, up: boolean, okText: string, where: string, subject: CheckResult['subject'], t0: number): CheckResult {
+  return { check, name, status: up ? 'pass' : 'fail', message: up ? okText : `${state} (${where})`, measured: { state }, ...(subject ? { subject } : {}), durationMs: Date.now() - t0 };
+}
+
+/** A check over configured things: a skip row when the configs have none. */
+function stateCheck(id: string, description: string, count: number, none: string, rows: (ctx: CheckContext, t0: number) => Promise<CheckResult[]>): Check {
+  return {
+    id,
+    description,
+    run: async (ctx) => (count ? rows(ctx, Date.now()) : [{ check: id, name: id, status: 'skip', message: none, durationMs: 0 }]),
+  };
+}
 
 /** Which node owns an address (any of its interface addresses or loopbacks). */
 const ownerOf = (lab: ForeignLab, addr: string) => lab.nodes.find((n) => n.addresses.includes(addr) || n.loopbacks.includes(addr))?.name;
 
 export function foreignChecks(lab: ForeignLab): Check[] {
-  const sessions: Check = {
-    id: 'sessions',
-    description: 'every BGP neighbour configured in an frr.conf is Established',
-    async run(ctx) {
-      const t0 = Date.now();
-      if (!lab.sessions.length) return [{ check: 'sessions', name: 'bgp', status: 'skip', message: 'no frr.conf configures a BGP neighbour', durationMs: 0 }];
-      const s = await observeSessions(ctx.runtime, lab.name, lab.sessions);
-      return s.map((x): CheckResult => ({
-        check: 'sessions',
-        name: `bgp ${x.node} → ${x.peer}${x.peerNode ? ` (${x.peerNode})` : ''}`,
-        status: x.state === ESTABLISHED ? 'pass' : 'fail',
-        message: x.state === ESTABLISHED ? 'Established' : `${x.state} (configured at ${x.where})`,
-        measured: { state: x.state },
-        subject: { nodes: [x.node, ...(x.peerNode ? [x.peerNode] : [])], ...(x.link ? { link: x.link } : {}) },
-        durationMs: Date.now() - t0,
-      }));
-    },
-  };
-  const adjacencies: Check = {
-    id: 'adjacencies',
-    description: 'every OSPF/OSPFv3 adjacency the frr.conf files configure on a link is Full',
-    async run(ctx) {
-      const t0 = Date.now();
-      if (!lab.adjacencies.length) return [{ check: 'adjacencies', name: 'ospf', status: 'skip', message: 'no frr.conf runs OSPF on a link between two FRR nodes', durationMs: 0 }];
-      const a = await observeAdjacencies(ctx.runtime, lab.name, lab.adjacencies);
-      return a.map((x): CheckResult => {
-        const peer = peerEnd(lab, x.node, x.ifname);
-        return {
-          check: 'adjacencies',
-          name: `ospf${x.version === 3 ? 'v3' : ''} ${x.node}:${x.ifname} ↔ ${x.peerNode}`,
-          status: isAdjacencyUp(x.state) ? 'pass' : 'fail',
-          message: isAdjacencyUp(x.state) ? `Full (area ${x.area})` : `${x.state} (area ${x.area}, ${x.where})`,
-          measured: { state: x.state },
-          subject: { nodes: [x.node, x.peerNode], ...(peer ? { link: `${x.node}:${x.ifname}--${peer.node}:${peer.ifname}` } : {}) },
-          durationMs: Date.now() - t0,
-        };
-      });
-    },
-  };
+  const sessions = stateCheck('sessions', 'every BGP neighbour configured in an frr.conf is Established', lab.sessions.length, 'no frr.conf configures a BGP neighbour', async (ctx, t0) =>
+    (await observeSessions(ctx.runtime, lab.name, lab.sessions)).map((x) =>
+      stateRow('sessions', `bgp ${x.node} → ${x.peer}${x.peerNode ? ` (${x.peerNode})` : ''}`, x.state, x.state === ESTABLISHED, 'Established', `configured at ${x.where}`, {
+        nodes: [x.node, ...(x.peerNode ? [x.peerNode] : [])],
+        ...(x.link ? { link: x.link } : {}),
+      }, t0),
+    ),
+  );
+  const adjacencies = stateCheck('adjacencies', 'every OSPF/OSPFv3 adjacency the frr.conf files configure on a link is Full', lab.adjacencies.length, 'no frr.conf runs OSPF on a link between two FRR nodes', async (ctx, t0) =>
+    (await observeAdjacencies(ctx.runtime, lab.name, lab.adjacencies)).map((x) => {
+      const peer = linkPeer(lab.links, x.node, x.ifname);
+      return stateRow('adjacencies', `ospf${x.version === 3 ? 'v3' : ''} ${x.node}:${x.ifname} ↔ ${x.peerNode}`, x.state, isAdjacencyUp(x.state), `Full (area ${x.area})`, `area ${x.area}, ${x.where}`, {
+        nodes: [x.node, x.peerNode],
+        ...(peer ? { link: `${x.node}:${x.ifname}--${peer.node}:${peer.ifname}` } : {}),
+      }, t0);
+    }),
+  );
   const reach: Check = {
     id: 'reachability',
     description: 'each host pings every other host, and every node every advertised router loopback',

@@ -7,7 +7,7 @@
 import type { LabChecks } from '../lab/model.js';
 import { FRR_LABEL } from '../runtime/netns/rootfs.js';
 import { advertises, inPrefix, loopbacksOf, ospf6AreaOf, ospfAreaOf, ospfPassive, parseFrrConf, type FrrConf } from '../frr/conf.js';
-import type { DeployPlan, PlanNode } from './topology.js';
+import type { DeployPlan, PlanEndpoint, PlanNode } from './topology.js';
 
 export interface ForeignSession {
   node: string;
@@ -93,6 +93,15 @@ export function netnsPlan(plan: DeployPlan, o: { name?: string; frr10Available: 
   };
 }
 
+/** The other end of node:ifname, if a link has it. */
+export function linkPeer(links: DeployPlan['links'], node: string, ifname: string): PlanEndpoint | undefined {
+  for (const l of links) {
+    if (l.a.node === node && l.a.ifname === ifname) return l.b;
+    if (l.b.node === node && l.b.ifname === ifname) return l.a;
+  }
+  return undefined;
+}
+
 /** Addresses an exec line adds: `ip [-4|-6] addr|address add A/L dev X`. */
 export function execAddresses(exec: readonly (readonly string[])[]): string[] {
   const out: string[] = [];
@@ -117,13 +126,7 @@ export function foreignLab(plan: DeployPlan, confs: Record<string, { path: strin
     const asn = Number(conf?.bgp?.asn);
     return { name: n.name, router: !!conf, ...(Number.isFinite(asn) ? { asn } : {}), addresses, loopbacks: lo.filter((a) => advertises(conf!, a)), unadvertised: lo.filter((a) => !advertises(conf!, a)) };
   });
-  const peerOf = (node: string, ifname: string) => {
-    for (const l of plan.links) {
-      if (l.a.node === node && l.a.ifname === ifname) return l.b;
-      if (l.b.node === node && l.b.ifname === ifname) return l.a;
-    }
-    return undefined;
-  };
+  const peerOf = (node: string, ifname: string) => linkPeer(plan.links, node, ifname);
   const owner = (addr: string) => nodes.find((n) => n.addresses.includes(addr))?.name;
   const sessions: ForeignSession[] = [];
   const adjacencies: ForeignAdjacency[] = [];

@@ -324,14 +324,18 @@ export function parseTopology(text: string, file: string): DeployPlan {
   return { name, file, dir, nodes, links, mgmtSkipWhenUnused: mgmt['skip-when-unused'] === true };
 }
 
-export async function loadTopology(file: string): Promise<DeployPlan> {
+/** A topology file's absolute path and text (E_TOPOLOGY when it cannot be read). */
+export async function readTopologyText(file: string): Promise<{ abs: string; text: string }> {
   const abs = resolve(file);
-  let text: string;
   try {
-    text = await readFile(abs, 'utf8');
+    return { abs, text: await readFile(abs, 'utf8') };
   } catch (e) {
     throw new BgplabError('E_TOPOLOGY', `cannot read topology ${abs}: ${(e as NodeJS.ErrnoException).code ?? e}`, { cause: e });
   }
+}
+
+export async function loadTopology(file: string): Promise<DeployPlan> {
+  const { abs, text } = await readTopologyText(file);
   return parseTopology(text, abs);
 }
 
