@@ -116,6 +116,10 @@ describe.skipIf(!isRoot)('containerlab labs bgplab did not write, on netns (live
     expect(ok.all).toMatch(/PASS +r1-r3 down: link-down r1:eth2 +outageMs=/);
     const f = await cli(['fail', '--lab', N.bgp, 'r1:eth2']);
     expect(f.exitCode, f.all).toBe(0);
+    // the picture: the failed link (the topology's second) as a fault, the others up
+    const g = await cli(['graph', N.bgp, '--format', 'mermaid']);
+    expect(g.all).toMatch(/linkStyle 1 stroke:#e66101/);
+    expect(g.all).toMatch(/linkStyle 0 stroke:#1a9641/);
     const bad = await cli(['check', N.bgp, '--only', 'sessions,reachability,traceroute']);
     expect(bad.exitCode).toBe(1);
     expect(bad.all).toMatch(/FAIL +sessions: bgp r1 → eth2 \(r3\)/);
