@@ -21,6 +21,7 @@ import { deployLab } from '../runtime/lifecycle.js';
 import { FRR10_ROOTFS } from '../runtime/netns/rootfs.js';
 import { availableRuntimes, selectRuntime, type RuntimeChoice, type SelectedRuntime } from '../runtime/select.js';
 import type { LabState } from '../runtime/state.js';
+import type { RuntimeKind } from '../runtime/runtime.js';
 import { BgplabError, isBgplabError } from '../util/errors.js';
 import { exists } from '../util/fs.js';
 import { onPath } from '../util/process.js';
@@ -88,11 +89,13 @@ async function hostHas(bin: string): Promise<boolean> {
  * file:line:col), the FRR files read, the netns form of the plan and the model built.
  * Creates nothing.
  */
-export async function loadForeign(file: string, o: { name?: string; checkExec?: boolean } = {}): Promise<LoadedForeign> {
+export async function loadForeign(file: string, o: { name?: string; checkExec?: boolean; runtime?: RuntimeKind } = {}): Promise<LoadedForeign> {
   const { abs, text } = await readTopologyText(file);
   const support = checkSupport(text);
-  const problems = support.problems.map((p) => `${abs}:${p.line}:${p.col}: ${p.key}: ${p.message}`);
-  if (o.checkExec !== false) {
+  // containerlab runs the topology itself, with the images' programs: what netns cannot honour does not apply
+  const netns = o.runtime !== 'clab';
+  const problems = netns ? support.problems.map((p) => `${abs}:${p.line}:${p.col}: ${p.key}: ${p.message}`) : [];
+  if (netns && o.checkExec !== false) {
     for (const e of support.exec) {
       if (!(await hostHas(e.argv[0]!))) {
         problems.push(`${abs}:${e.line}:${e.col}: topology.nodes.${e.node}.exec: "${e.text}": ${e.argv[0]} is not installed on this host (the node's image had it; without Docker a node runs the host's programs): install it, or drop the line`);
@@ -125,7 +128,7 @@ export async function loadForeign(file: string, o: { name?: string; checkExec?: 
     if (!isRouterNode(n)) continue;
     const path = n.frrFiles['frr.conf'];
     if (!path) {
-      missing.push(`node ${n.name}: runs FRR (${n.kind === 'frr' ? 'kind: frr' : `image ${n.image}`}) but binds no frr.conf into /etc/frr/ (and has no startup-config)`);
+      missing.push(`node ${n.name}: kind: frr but binds no frr.conf into /etc/frr/ and has no startup-config`);
       continue;
     }
     try {
@@ -147,7 +150,7 @@ export async function isForeignState(st: LabState | undefined): Promise<boolean>
 
 /** The model of a running foreign lab (its state names the topology and the lab's name). */
 export async function foreignModelOf(st: LabState): Promise<ForeignLab> {
-  return (await loadForeign(st.topology, { name: st.name, checkExec: false })).model;
+  return (await loadForeign(st.topology, { name: st.name, checkExec: false, runtime: st.runtime })).model;
 }
 
 /** The bgplab model view of a foreign lab, for what acts on nodes and links only (fail, heal, capture, graph). */
@@ -220,7 +223,7 @@ export async function bringUpForeign(o: ForeignUpOptions, app: AppOptions = {}):
             // auto means netns; --runtime clab runs it with containerlab, unchanged
             selected = await selectRuntime(o.runtime === 'auto' ? 'netns' : o.runtime);
             await selected.runtime.preflight();
-            loaded = await loadForeign(o.topology, { ...(o.name ? { name: o.name } : {}) });
+            loaded = await loadForeign(o.topology, { ...(o.name ? { name: o.name } : {}), runtime: selected.kind });
             if (selected.kind === 'clab' && o.name && o.name !== parseTopologyName(loaded)) {
               throw new BgplabError('E_USAGE', `--name ${o.name}: containerlab names the lab from the topology file's name: (${parseTopologyName(loaded)})`, {
                 hint: 'drop --name on --runtime clab, or use the netns runtime',

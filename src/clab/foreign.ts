@@ -59,8 +59,12 @@ export interface ForeignLab {
 /** Is this node's image FRR's (any frrouting/frr image, or bgplab's)? */
 export const isFrrImage = (image: string | undefined) => !!image && /(^|\/)(frrouting\/frr|bgplab\/frr)(:|@|$)/.test(image);
 
-/** A node that runs FRR: kind frr, an FRR image, or an frr.conf bound in. */
-export const isRouterNode = (n: PlanNode) => n.kind === 'frr' || isFrrImage(n.image) || !!n.frrFiles['frr.conf'];
+/**
+ * A node that runs FRR: kind frr, or an frr.conf bound in (an FRR image or not). An FRR
+ * image with no frr.conf would run FRR with an empty config in a container (zebra, no
+ * routing): here it is a plain node, which forwards and answers the same.
+ */
+export const isRouterNode = (n: PlanNode) => n.kind === 'frr' || !!n.frrFiles['frr.conf'];
 
 /**
  * The FRR release line to run a foreign FRR node with: the image tag's major version (10.5.1

@@ -30,7 +30,7 @@ const WHY: Record<string, string> = {
   'mgmt-ipv4': 'a management-network address: nodes have no management network (eth0) without Docker',
   'mgmt-ipv6': 'a management-network address: nodes have no management network (eth0) without Docker',
   ports: 'publishing ports maps host ports into a container: nothing on the host is changed',
-  'network-mode': 'sharing another network namespace (host, container:) is a Docker feature',
+  'network-mode': 'sharing another network namespace (host, container:) is a Docker feature (only network-mode: none)',
   cmd: "the image's command: the node runs the host's programs, not the image",
   entrypoint: "the image's entrypoint: the node runs the host's programs, not the image",
   'startup-config': 'startup-config is only read for kind: frr nodes (as its frr.conf)',
@@ -136,6 +136,8 @@ export function checkSupport(text: string): SupportResult {
         push(v, `${path}.kind`, `kind "${String(v.value)}" needs its vendor image (Docker): only kind: linux and kind: frr nodes run without Docker`);
       }
       if (k === 'startup-config' && NODE_KEYS.has(k) && kindOf() === 'frr') continue;
+      // no Docker network at all: what a namespace here is anyway (bgplab's own topologies say so)
+      if (k === 'network-mode' && isScalar(v) && String(v.value) === 'none') continue;
       if (!NODE_KEYS.has(k) || k === 'startup-config') push(kn, `${path}.${k}`, WHY[k] ?? `"${k}" is not supported without Docker`);
     }
   };

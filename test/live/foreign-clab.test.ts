@@ -13,9 +13,10 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot, leftovers } from './netns-helpers.js';
+import { containerlabOnPath, dockerAnswers, IMAGE } from './clab-helpers.js';
 
 const tag = String(process.pid % 100000);
-const N = { frr01: `fz-frr01-${tag}`, bgp: `fz-bgp-${tag}`, ospf: `fz-ospf-${tag}`, ref: `fz-ref-${tag}`, bad: `fz-bad-${tag}` };
+const N = { clab: `fz-clab-${tag}`, frr01: `fz-frr01-${tag}`, bgp: `fz-bgp-${tag}`, ospf: `fz-ospf-${tag}`, ref: `fz-ref-${tag}`, bad: `fz-bad-${tag}` };
 let tmp = '';
 
 function cli(args: string[], timeout = 240_000) {
@@ -147,4 +148,35 @@ describe.skipIf(!isRoot)('containerlab labs bgplab did not write, on netns (live
     expect((await cli(['down', N.ospf])).exitCode).toBe(0);
     expect(await leftovers(N.ospf)).toEqual([]);
   }, 300_000);
+
+  it('the same topology on containerlab, unchanged, where Docker and the image are present (the bgp lab on bgplab/frr:latest); frr01 there names the missing image', async (t) => {
+    if (!(await dockerAnswers()) || !(await containerlabOnPath())) t.skip();
+    const missing = await cli(['up', fixture('containerlab-examples/frr01/frr01.clab.yml'), '--runtime', 'clab']);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.all).toMatch(/image quay\.io\/frrouting\/frr:10\.5\.1 is not on this machine/);
+    // containerlab names the lab from the file: a copy named fz-..., as this machine's Docker
+    // needs it (no management network, unprivileged with FRR's capabilities)
+    const dir = join(tmp, 'clab');
+    await cp(fixture('containerlab-labs/bgp'), dir, { recursive: true });
+    const text = (await readFile(join(dir, 'bgp.clab.yml'), 'utf8'))
+      .replace(/^name: bgp$/m, `name: ${N.clab}\nmgmt:\n  skip-when-unused: true`)
+      .replace('  defaults:\n    kind: linux\n', '  defaults:\n    kind: linux\n    network-mode: none\n    privileged: false\n    cap-add: [NET_ADMIN, NET_RAW, SYS_ADMIN]\n    sysctls:\n      net.ipv4.ip_forward: 1\n')
+      .replaceAll('quay.io/frrouting/frr:10.5.1', IMAGE)
+      .replaceAll('wbitt/network-multitool:3.22.2', IMAGE);
+    const topo = join(dir, `${N.clab}.clab.yml`);
+    await writeFile(topo, text);
+    await cp(join(dir, 'bgp.bgplab.yml'), join(dir, `${N.clab}.bgplab.yml`));
+    for (const runtime of ['clab', 'netns']) {
+      const up = await cli(['up', topo, '--runtime', runtime, '--timeout', '120'], 400_000);
+      expect(up.exitCode, up.all).toBe(0);
+      console.log(`bgp lab on ${runtime} (${IMAGE}): ${/converged: .*/.exec(up.all ?? '')?.[0]}`);
+      const chk = await cli(['check', N.clab, '--verbose']);
+      expect(chk.exitCode, chk.all).toBe(0);
+      expect(chk.all).toMatch(/PASS +h1 → h2 +hops=\[r1, r3, h2\]/);
+      expect((await cli(['down', N.clab])).exitCode).toBe(0);
+      const ps = await execa('docker', ['ps', '-a', '--filter', `label=containerlab=${N.clab}`, '--format', '{{.Names}}'], { reject: false });
+      expect(ps.stdout.trim()).toBe('');
+      expect(await leftovers(N.clab)).toEqual([]);
+    }
+  }, 600_000);
 });
