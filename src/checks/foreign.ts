@@ -10,6 +10,7 @@ import { isAdjacencyUp } from '../frr/ospf.js';
 import { parseTraceroute } from '../frr/traceroute.js';
 import { observeAdjacencies, observeReach, observeSessions, reachPairs } from '../observe/foreign.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
+import { settled } from './settle.js';
 import { foreignScenario } from './foreign-failover.js';
 
 /** One row of a state check: up, or the state and where it is configured. */
@@ -22,7 +23,8 @@ function stateCheck(id: string, description: string, count: number, none: string
   return {
     id,
     description,
-    run: async (ctx) => (count ? rows(ctx, Date.now()) : [{ check: id, name: id, status: 'skip', message: none, durationMs: 0 }]),
+    // a lab just up or healed may still converge: failing rows are read again while they change (settle.ts)
+    run: async (ctx) => (count ? settled(() => rows(ctx, Date.now()), ctx.signal ? { signal: ctx.signal } : {}) : [{ check: id, name: id, status: 'skip', message: none, durationMs: 0 }]),
   };
 }
 
@@ -52,18 +54,20 @@ export function foreignChecks(lab: ForeignLab): Check[] {
     description: 'each host pings every other host, and every node every advertised router loopback',
     async run(ctx) {
       const t0 = Date.now();
-      const r = await observeReach(ctx.runtime, lab.name, reachPairs(lab));
-      const quiet: CheckResult[] = lab.nodes.flatMap((n) =>
-        n.unadvertised.map((a): CheckResult => ({ check: 'reachability', name: `${n.name} loopback ${a}`, status: 'skip', message: 'not advertised by any routing protocol in its frr.conf: not expected to answer from other nodes', durationMs: 0 })),
-      );
-      return [...quiet, ...r.map((x): CheckResult => ({
+      const pairs = reachPairs(lab);
+      const read = async () => (await observeReach(ctx.runtime, lab.name, pairs)).map((x): CheckResult => ({
         check: 'reachability',
         name: `${x.from} → ${x.to} ${x.address}`,
         status: x.ok ? 'pass' : 'fail',
         message: x.ok ? 'ping answered' : 'no ping reply (1 s)',
         subject: { nodes: [x.from, x.to], prefix: x.address },
         durationMs: Date.now() - t0,
-      }))];
+      }));
+      const r = await settled(read, ctx.signal ? { signal: ctx.signal } : {});
+      const quiet: CheckResult[] = lab.nodes.flatMap((n) =>
+        n.unadvertised.map((a): CheckResult => ({ check: 'reachability', name: `${n.name} loopback ${a}`, status: 'skip', message: 'not advertised by any routing protocol in its frr.conf: not expected to answer from other nodes', durationMs: 0 })),
+      );
+      return [...quiet, ...r];
     },
   };
   const trace: Check = {
@@ -81,18 +85,21 @@ export function foreignChecks(lab: ForeignLab): Check[] {
           out.push({ check: 'traceroute', name, status: 'fail', message: `unknown node or no address: ${t.from} / ${t.to}`, durationMs: 0 });
           continue;
         }
-        const r = await ctx.runtime.exec(lab.name, t.from, ['traceroute', '-n', '-q', '1', '-w', '1', '-m', '16', addr], { timeoutMs: 40_000 });
-        const hops = parseTraceroute(r.stdout).map((h) => (h.address ? (ownerOf(lab, h.address) ?? h.address) : '*'));
-        const ok = r.exitCode === 0 && (t.hops ? JSON.stringify(hops) === JSON.stringify(t.hops) : hops[hops.length - 1] === t.to);
-        out.push({
-          check: 'traceroute',
-          name,
-          status: ok ? 'pass' : 'fail',
-          message: ok ? `path ${hops.join(' → ')}` : `path ${hops.join(' → ') || '(none)'}${t.hops ? `, expected ${t.hops.join(' → ')}` : `, does not end at ${t.to}`}`,
-          measured: { hops },
-          subject: { nodes: [t.from, t.to] },
-          durationMs: Date.now() - t0,
-        });
+        const read = async (): Promise<CheckResult[]> => {
+          const r = await ctx.runtime.exec(lab.name, t.from, ['traceroute', '-n', '-q', '1', '-w', '1', '-m', '16', addr], { timeoutMs: 40_000 });
+          const hops = parseTraceroute(r.stdout).map((h) => (h.address ? (ownerOf(lab, h.address) ?? h.address) : '*'));
+          const ok = r.exitCode === 0 && (t.hops ? JSON.stringify(hops) === JSON.stringify(t.hops) : hops[hops.length - 1] === t.to);
+          return [{
+            check: 'traceroute',
+            name,
+            status: ok ? 'pass' : 'fail',
+            message: ok ? `path ${hops.join(' → ')}` : `path ${hops.join(' → ') || '(none)'}${t.hops ? `, expected ${t.hops.join(' → ')}` : `, does not end at ${t.to}`}`,
+            measured: { hops },
+            subject: { nodes: [t.from, t.to] },
+            durationMs: Date.now() - t0,
+          }];
+        };
+        out.push(...(await settled(read, ctx.signal ? { signal: ctx.signal } : {})));
       }
       return out;
     },

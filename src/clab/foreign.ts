@@ -72,7 +72,8 @@ export const isRouterNode = (n: PlanNode) => n.kind === 'frr' || !!n.frrFiles['f
  * the bgplab.frr label keeps it.
  */
 export function frrLineFor(n: PlanNode, frr10Available: boolean): '10' | '8.4' {
-  const tag = /:(?:containerlab-)?v?(\d+)\.\d+/.exec(n.image ?? '')?.[1];
+  // only an FRR image's tag is an FRR version (ubuntu:22.04 is not FRR 22)
+  const tag = isFrrImage(n.image) ? /:(?:containerlab-)?v?(\d+)\.\d+/.exec(n.image ?? '')?.[1] : undefined;
   return frr10Available && tag !== undefined && Number(tag) >= 9 ? '10' : '8.4';
 }
 

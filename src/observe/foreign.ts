@@ -3,7 +3,7 @@
  * every configured BGP neighbour Established, every expected OSPF/OSPFv3 adjacency Full,
  * every node reaching every router loopback (ping from inside the node: hosts run no FRR,
  * so their route table would not say whether the path works), then every router's route
- * table unchanged for STABLE_MS (paths final, not transitional). Works on any Runtime.
+ * table unchanged for a while (stableWindowMs) (paths final, not transitional). Works on any Runtime.
  */
 import { ESTABLISHED, summaryPeer } from '../frr/bgp.js';
 import { adjacencyState, isAdjacencyUp, ospf6Neighbors, ospfNeighbors } from '../frr/ospf.js';
@@ -107,13 +107,18 @@ export interface ForeignWait {
   sessionsMs?: number;
   adjacenciesMs?: number;
   reachMs?: number;
-  /** when every router's route table was first seen unchanged for STABLE_MS */
+  /** since when every router's route table has not changed (for stableWindowMs) */
   stableMs?: number;
   last: ForeignObservation;
 }
 
-/** How long every router's table must stay the same before routing counts as settled. */
-export const STABLE_MS = 2000;
+/**
+ * How long every router's table must stay the same before routing counts as settled: 2 s,
+ * and 6 s where OSPF runs, since a router re-originates its LSA at most every 5 s (FRR's
+ * default `timers throttle lsa all 5000`, RFC 2328 MinLSInterval): measured on the 3-router
+ * OSPF lab, a 2 s window once let `check` see a transitional path (pc → rc → ra → rb).
+ */
+export const stableWindowMs = (lab: ForeignLab) => (lab.adjacencies.length ? 6000 : 2000);
 
 /** Every router's IPv4 and IPv6 tables as one fingerprint per router. */
 async function routeFingerprints(runtime: Runtime, lab: ForeignLab): Promise<string> {
@@ -166,7 +171,7 @@ export async function waitForeign(runtime: Runtime, lab: ForeignLab, timeoutMs: 
       if (out.reachMs !== undefined) {
         const fp = await routeFingerprints(runtime, lab);
         if (fp !== stable.fp) Object.assign(stable, { fp, since: ms() });
-        else if (ms() - stable.since >= STABLE_MS) out.stableMs = stable.since;
+        else if (ms() - stable.since >= stableWindowMs(lab)) out.stableMs = stable.since;
       }
       return out.stableMs !== undefined;
     },

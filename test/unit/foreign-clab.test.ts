@@ -137,6 +137,7 @@ describe('the model of a foreign lab', () => {
     expect(frrLineFor({ ...n, image: 'quay.io/frrouting/frr:8.4.1' }, true)).toBe('8.4');
     expect(frrLineFor({ ...n, image: 'quay.io/frrouting/frr:10.5.1' }, false)).toBe('8.4');
     expect(frrLineFor({ ...n, image: 'quay.io/frrouting/frr:containerlab-10.7.1' }, true)).toBe('10');
+    expect(frrLineFor({ ...n, image: 'ubuntu:22.04' }, true)).toBe('8.4');
     expect(execAddresses([['ip', '-6', 'addr', 'add', 'fd00::1/64', 'dev', 'eth1'], ['ip', 'address', 'add', '10.0.0.1/24', 'dev', 'eth1']])).toEqual(['fd00::1', '10.0.0.1']);
   });
 });
