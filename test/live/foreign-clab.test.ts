@@ -133,6 +133,13 @@ describe.skipIf(!isRoot)('containerlab labs bgplab did not write, on netns (live
   }, 300_000);
 
   it('an OSPF lab in containerlab conventions (kind frr, startup-config, OSPFv2+v3): check passes, fails once a link is failed', async () => {
+    // a timeout shorter than OSPF's first hellos: each stuck adjacency with its state, the lab left up
+    const short = await cli(['up', fixture('containerlab-labs/ospf/ospf.clab.yml'), '--name', N.ospf, '--timeout', '2']);
+    expect(short.exitCode).toBe(1);
+    expect(short.all).toMatch(/did not converge in 2 s \(left up for inspection\)/);
+    expect(short.all).toMatch(/ra: OSPF(v3)? adjacency on eth1 with rb \(area 0\) (?!Full)\S+/);
+    expect(await leftovers(N.ospf)).not.toEqual([]);
+    expect((await cli(['down', N.ospf])).exitCode).toBe(0);
     const up = await cli(['up', fixture('containerlab-labs/ospf/ospf.clab.yml'), '--name', N.ospf, '--timeout', '90']);
     expect(up.exitCode, up.all).toBe(0);
     console.log(`ospf lab on netns: ${/converged: .*/.exec(up.all ?? '')?.[0]}`);

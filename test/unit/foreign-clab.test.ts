@@ -8,7 +8,7 @@ import { parseTopology } from '../../src/clab/topology.js';
 import { advertises, inPrefix, ospfAreaOf, ospfPassive, parseFrrConf } from '../../src/frr/conf.js';
 import { adjacencyState, ospf6Neighbors, ospfNeighbors } from '../../src/frr/ospf.js';
 import { parseRib, ribFingerprint } from '../../src/frr/routes.js';
-import { foreignSessionState, reachPairs } from '../../src/observe/foreign.js';
+import { foreignSessionState, reachPairs, stuckLines } from '../../src/observe/foreign.js';
 import { isBgplabError } from '../../src/util/errors.js';
 
 const fx = (p: string) => resolve('test/fixtures', p);
@@ -198,5 +198,20 @@ describe('route fingerprint', () => {
     const b = parseRib({ '10.0.0.2/32': [{ prefix: '10.0.0.2/32', protocol: 'ospf', selected: true, nexthops: [{ interfaceName: 'eth2', active: true, fib: true }] }] });
     expect(ribFingerprint(a)).not.toBe(ribFingerprint(b));
     expect(ribFingerprint(a)).toBe(ribFingerprint(parseRib(JSON.parse(JSON.stringify(a)))));
+  });
+});
+
+describe('what up says on timeout', () => {
+  it('each stuck session and adjacency with its state and the frr.conf line; each silent ping', () => {
+    const lines = stuckLines({
+      sessions: [{ node: 'r1', peer: 'eth2', unnumbered: true, peerNode: 'r3', where: '/x/r1/frr.conf:18', state: 'Active' }, { node: 'r2', peer: '10.0.12.1', unnumbered: false, where: '/x/r2/frr.conf:15', state: 'Established' }],
+      adjacencies: [{ node: 'router1', ifname: 'eth1', version: 2, area: '0.0.0.0', peerNode: 'router2', where: '/x/router1/frr.conf:6', state: '2-Way' }],
+      reach: [{ from: 'PC1', to: 'PC2', address: '192.168.12.2', ok: false }],
+    });
+    expect(lines).toEqual([
+      'r1: BGP neighbour eth2 (r3) Active   [/x/r1/frr.conf:18]',
+      'router1: OSPF adjacency on eth1 with router2 (area 0.0.0.0) 2-Way   [/x/router1/frr.conf:6]',
+      'PC1: no ping reply from PC2 (192.168.12.2)',
+    ]);
   });
 });
