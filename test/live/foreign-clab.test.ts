@@ -63,6 +63,10 @@ describe.skipIf(!isRoot)('containerlab labs bgplab did not write, on netns (live
     const st = await cli(['status', N.frr01]);
     expect(st.all).toMatch(/router1 +zebra ✓ +mgmtd ✓ +ospfd ✓ +ldpd ✓/);
     expect(st.all).not.toMatch(/bgpd/);
+    const vt = await cli(['vtysh', '--lab', N.frr01, 'router2', '-c', 'show ip ospf neighbor']);
+    expect(vt.exitCode, vt.all).toBe(0);
+    expect(vt.all).toMatch(/10\.10\.10\.1 .*Full/);
+    expect(vt.all).toMatch(/10\.10\.10\.3 .*Full/);
     const chk = await cli(['check', N.frr01]);
     expect(chk.exitCode, chk.all).toBe(0);
     const down = await cli(['down', N.frr01]);
