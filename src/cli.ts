@@ -128,7 +128,24 @@ function buildProgram(): Command {
     .option('--json', 'print results as JSON')
     .option('--junit <file>', 'write JUnit XML to file')
     .option('-v, --verbose', 'every row of every check, and every knock-on failure under its root cause')
-    .action(async (lab: string | undefined, o: { only?: string; json?: boolean; junit?: string; verbose?: boolean }) => (await import('./commands/check.js')).checkCommand({ lab, only: o.only?.split(',').map((s) => s.trim()).filter(Boolean), json: !!o.json, junit: o.junit, verbose: !!o.verbose }));
+    .option('--baseline <file>', 'compare with a snapshot (bgplab snapshot -o FILE): lost and new routes, changed next hops and paths, worse outages; exit 1 on a regression')
+    .option('--outage-tolerance-ms <ms>', 'with --baseline: how much longer than the baseline\'s an outage may be, on top of its detection timer\'s jitter (default 250)')
+    .action(async (lab: string | undefined, o: { only?: string; json?: boolean; junit?: string; verbose?: boolean; baseline?: string; outageToleranceMs?: string }) =>
+      (await import('./commands/check.js')).checkCommand({ lab, only: o.only?.split(',').map((s) => s.trim()).filter(Boolean), json: !!o.json, junit: o.junit, verbose: !!o.verbose, baseline: o.baseline, outageToleranceMs: o.outageToleranceMs }),
+    );
+
+  program
+    .command('snapshot')
+    .description('run the checks and record what the running fabric does (sessions, routes and next hops, traceroute paths, failover outages) as a baseline for check --baseline')
+    .argument('[lab]', 'lab name (default: the only running lab)')
+    .requiredOption('-o, --out <file>', 'the snapshot file to write (JSON, written whole or not at all)')
+    .option('--only <checks>', 'comma-separated: sessions,routes,traceroute,transit,failover (without failover no outages are recorded)')
+    .option('--json', 'print the check results as JSON')
+    .option('--junit <file>', 'write JUnit XML to file')
+    .option('-v, --verbose', 'every row of every check')
+    .action(async (lab: string | undefined, o: { out: string; only?: string; json?: boolean; junit?: string; verbose?: boolean }) =>
+      (await import('./commands/snapshot.js')).snapshotCommand({ lab, out: o.out, only: o.only?.split(',').map((s) => s.trim()).filter(Boolean), json: !!o.json, junit: o.junit, verbose: !!o.verbose }),
+    );
 
   program
     .command('fail')
@@ -194,10 +211,12 @@ function buildProgram(): Command {
     .option('-v, --verbose', 'every row of every check, and every knock-on failure under its root cause')
     .addOption(frrOption())
     .option('--timeout <seconds>', 'how long to wait for sessions and routes', '60')
+    .option('--baseline <file>', 'after the checks, compare with a snapshot (bgplab snapshot -o FILE); exit 1 on a regression')
+    .option('--outage-tolerance-ms <ms>', 'with --baseline: how much longer than the baseline\'s an outage may be, on top of its detection timer\'s jitter (default 250)')
     .action(
       async (
         labfile: string | undefined,
-        o: { name?: string; runtime: string; out?: string; only?: string; keep?: boolean; json?: boolean; junit?: string; verbose?: boolean; timeout: string; frr?: string },
+        o: { name?: string; runtime: string; out?: string; only?: string; keep?: boolean; json?: boolean; junit?: string; verbose?: boolean; timeout: string; frr?: string; baseline?: string; outageToleranceMs?: string },
       ) => {
         const { testCommand } = await import('./commands/test.js');
         await testCommand({
@@ -212,6 +231,8 @@ function buildProgram(): Command {
           verbose: !!o.verbose,
           timeoutSec: Number(o.timeout),
           ...(o.frr ? { frr: o.frr as '10' } : {}),
+          baseline: o.baseline,
+          outageToleranceMs: o.outageToleranceMs,
         });
       },
     );

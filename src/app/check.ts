@@ -5,7 +5,7 @@
  */
 import { CHECKS } from '../checks/index.js';
 import { runChecks, selectChecks, type CheckRun, type RunReport } from '../checks/runner.js';
-import type { CheckContext } from '../checks/types.js';
+import type { Check, CheckContext } from '../checks/types.js';
 import { describeFault, healAll } from '../faults/index.js';
 import type { Lab } from '../lab/model.js';
 import { readLabModel } from '../render/read.js';
@@ -29,17 +29,24 @@ export async function labModel(name: string, runtime: Runtime): Promise<Lab> {
   return readLabModel(dir);
 }
 
-export async function checkLab(
-  lab: Lab,
-  runtime: Runtime,
-  only: readonly string[] | undefined,
-  app: AppOptions & { onCheck?: (run: CheckRun) => void } = {},
-): Promise<RunReport> {
+export interface CheckLabOptions extends AppOptions {
+  onCheck?: (run: CheckRun) => void;
+  /** checks run after the selected ones, given the runs so far (snapshot, baseline) */
+  after?: (runs: () => readonly CheckRun[]) => Check[];
+}
+
+export async function checkLab(lab: Lab, runtime: Runtime, only: readonly string[] | undefined, app: CheckLabOptions = {}): Promise<RunReport> {
   const onEvent = app.onEvent ?? ignore;
-  const checks = selectChecks(CHECKS, only);
+  const runs: CheckRun[] = [];
+  const checks = [...selectChecks(CHECKS, only), ...(app.after?.(() => runs) ?? [])];
   const ctx: CheckContext = { lab, runtime, log: (m) => onEvent({ type: 'log', text: m }), ...(app.signal ? { signal: app.signal } : {}) };
   try {
-    return await runChecks(ctx, checks, { onCheck: app.onCheck });
+    return await runChecks(ctx, checks, {
+      onCheck: (run) => {
+        runs.push(run);
+        app.onCheck?.(run);
+      },
+    });
   } finally {
     // a check restores what it broke; whatever is still recorded (interrupted, crashed) goes now
     const left = await healAll(runtime, lab.name, (f) => f.by.startsWith('check '));

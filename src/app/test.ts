@@ -3,15 +3,15 @@
  * even when something fails (unless keep), a failed bring-up is reported as a failed "up"
  * check, and `passed` is true only when everything passed.
  */
-import { selectChecks, type CheckRun, type RunReport } from '../checks/runner.js';
+import { selectChecks, type RunReport } from '../checks/runner.js';
 import { CHECKS } from '../checks/index.js';
 import { DEFAULT_LAB, loadLab } from '../lab/load.js';
 import type { FrrVersion } from '../lab/model.js';
 import type { RuntimeChoice } from '../runtime/select.js';
 import { errorText, isBgplabError } from '../util/errors.js';
-import { checkLab } from './check.js';
+import { checkLab, type CheckLabOptions } from './check.js';
 import { downLab } from './down.js';
-import { ignore, type AppOptions } from './events.js';
+import { ignore } from './events.js';
 import { bringUp } from './up.js';
 
 export interface TestOptions {
@@ -47,7 +47,8 @@ export interface TestResult {
   upError?: unknown;
 }
 
-export async function testLab(o: TestOptions, app: AppOptions & { onCheck?: (run: CheckRun) => void } = {}): Promise<TestResult> {
+/** `app.after`: checks run after the selected ones (a baseline comparison: app/snapshot.ts baselineAfter). */
+export async function testLab(o: TestOptions, app: CheckLabOptions = {}): Promise<TestResult> {
   selectChecks(CHECKS, o.only);
   const onEvent = app.onEvent ?? ignore;
   const labfile = o.labfile ?? DEFAULT_LAB;

@@ -16,6 +16,7 @@ import { neighbourTableDiagnosis, type NeighbourTable } from '../runtime/host-li
 import { deployLab } from '../runtime/lifecycle.js';
 import { availableRuntimes, selectRuntime, type RuntimeChoice, type SelectedRuntime } from '../runtime/select.js';
 import { BgplabError, isBgplabError } from '../util/errors.js';
+import { assertUserConfigParses, userConfigNotes } from './frr-syntax.js';
 import { throwIfAborted } from '../util/pool.js';
 import { formatTimings, ignore, runSteps, type AppOptions, type StepTiming } from './events.js';
 
@@ -66,6 +67,9 @@ export async function bringUp(o: UpOptions, app: AppOptions = {}): Promise<UpRes
             selected = await selectRuntime(o.runtime);
             await selected.runtime.preflight();
             lab = await loadLab(labfile, [], { name: o.name, ...(o.frr ? { frr: o.frr } : {}) });
+            // the user's own FRR lines through FRR's parser: nothing is written or deployed on error
+            await assertUserConfigParses(lab, labfile);
+            for (const note of userConfigNotes(lab)) h.output(note);
             h.title(`validate ${labfile}: lab ${lab.name}, ${lab.nodes.length} nodes, ${lab.links.length} links, FRR ${lab.frr}`);
             throwIfAborted(signal);
           },

@@ -9,7 +9,7 @@
  */
 import { activeFaults, describeFault, faultKey, type Fault } from '../faults/index.js';
 import { isSessionUp, neighborReset, resetText } from '../frr/bgp.js';
-import type { Lab } from '../lab/model.js';
+import { holdSeconds, type Lab } from '../lab/model.js';
 import { observeNode, showJson, type NodeObservation, type SessionObservation } from '../observe/sessions.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { errorText, isBgplabError } from '../util/errors.js';
@@ -137,7 +137,7 @@ export async function watchLab(runtime: Runtime, lab: Lab, o: WatchOptions = {})
     }
     first = false;
     // nothing changed yet since the event: a cut without BFD is seen only when the hold timer expires
-    const quiet = settling && lastChange === settling.since ? Math.max(QUIET_MS, lab.options.hold * 1000 + 1000) : QUIET_MS;
+    const quiet = settling && lastChange === settling.since ? Math.max(QUIET_MS, holdSeconds(lab) * 1000 + 1000) : QUIET_MS;
     if (settling && Date.now() - lastChange >= quiet) {
       const down = latest.flatMap((n) => n.sessions).filter((s) => !isSessionUp(s.state)).length;
       const missing = latest.reduce((n, x) => n + x.missingRoutes.length, 0);

@@ -26,7 +26,7 @@
  *   peers withdraw at once, like a carrier loss, but every session of the node goes at
  *   the same time: 1000 ms.
  */
-import type { Endpoint, ExpectedSession, FailoverKind, FailoverScenario, Lab, LabNode } from '../lab/model.js';
+import { holdSeconds, type Endpoint, type ExpectedSession, type FailoverKind, type FailoverScenario, type Lab, type LabNode } from '../lab/model.js';
 import { predictFabric, type FabricPrediction } from '../lab/paths.js';
 import type { Detection } from '../frr/bgp.js';
 import { BgplabError } from '../util/errors.js';
@@ -93,6 +93,13 @@ function bfdDetectMs(lab: Lab, ...names: string[]): number {
   }));
 }
 
+/** The hold time of the element's sessions: a link's two ends negotiate the smaller; a node's sessions, the longest of them. */
+function holdOfElement(lab: Lab, e: Element): number {
+  if (e.kind === 'link') return holdSeconds(lab, e.a.node, e.b.node);
+  const peers = lab.sessions.filter((s) => s.node === e.node).map((s) => holdSeconds(lab, e.node, s.peer));
+  return peers.length ? Math.max(...peers) : holdSeconds(lab, e.node);
+}
+
 /** What should detect the failure of this element. */
 export function expectedDetection(lab: Lab, kind: FailoverKind, e: Element): Detection {
   if (kind === 'link-down') return 'carrier';
@@ -110,7 +117,7 @@ export function defaultMaxOutageMs(lab: Lab, kind: FailoverKind, e: Element): nu
       return bfdDetectMs(lab, ...ends) + BFD_CONVERGENCE_MARGIN_MS;
     }
     case 'hold':
-      return lab.options.hold * 1000 + HOLD_CONVERGENCE_MARGIN_MS;
+      return holdOfElement(lab, e) * 1000 + HOLD_CONVERGENCE_MARGIN_MS;
     case 'session-close':
       return NODE_DOWN_MAX_OUTAGE_MS;
   }
@@ -120,9 +127,9 @@ export function defaultMaxOutageMs(lab: Lab, kind: FailoverKind, e: Element): nu
 export function detectionBoundMs(lab: Lab, kind: FailoverKind, e: Element): number {
   const d = expectedDetection(lab, kind, e);
   if (d === 'bfd') return bfdDetectMs(lab, ...(e.kind === 'link' ? [e.a.node, e.b.node] : [e.node])) + 2000;
-  if (d === 'hold') return lab.options.hold * 1000 + 2000;
+  if (d === 'hold') return holdOfElement(lab, e) * 1000 + 2000;
   // carrier / session close are immediate; a missed one is caught by the hold timer
-  return lab.options.hold * 1000 + 2000;
+  return holdOfElement(lab, e) * 1000 + 2000;
 }
 
 // ---------------------------------------------------------------------------

@@ -7,6 +7,8 @@
  */
 import { byIf, frrNextHops, kernelNextHops, parseRib, type FrrRib, type KernelRoute } from '../frr/routes.js';
 import { familiesOf, predictFabric, type Family, type PredictedRoute } from '../lab/paths.js';
+import { derivationScope, notDerivedText } from '../lab/derive.js';
+import type { Lab, RouteExpectation } from '../lab/model.js';
 import { BgplabError, errorText } from '../util/errors.js';
 import { mapLimit } from '../util/pool.js';
 import { settled } from './settle.js';
@@ -42,7 +44,7 @@ export function judgeRoute(route: PredictedRoute, frr: ReturnType<typeof frrNext
     const leaks: string[] = [];
     if (frr) leaks.push(`FRR has a ${frr.protocol} route via ${frr.ifnames.join(', ') || 'nothing'}`);
     if (kernel) leaks.push(`kernel has a route via ${kernel.join(', ')}`);
-    return leaks.length ? `${what}: no route expected (AS-path loop detection), but ${leaks.join('; ')}` : undefined;
+    return leaks.length ? `${what}: no route expected (${route.unreachable ?? 'AS-path loop detection'}), but ${leaks.join('; ')}` : undefined;
   }
   const frrIfs = frr?.protocol === 'bgp' ? frr.ifnames : [];
   const kernelIfs = kernel ?? [];
@@ -59,14 +61,35 @@ export function judgeRoute(route: PredictedRoute, frr: ReturnType<typeof frrNext
   return `${what}: ${expected}; ${parts.join('; ')}${hint}`;
 }
 
+/** A route the lab file states (`checks.routes`), in the prediction's shape, to judge like one. */
+export function statedRoute(lab: Lab, x: RouteExpectation): PredictedRoute {
+  const nextHops = x.via.map((ifname) => {
+    const s = lab.sessions.find((y) => y.node === x.node && y.ifname === ifname);
+    return { node: s?.peer ?? '?', ifname, peerIfname: s?.peerIfname ?? '?' };
+  });
+  return { node: x.node, prefix: x.prefix, family: x.prefix.includes(':') ? 'ipv6' : 'ipv4', origin: 'checks.routes', pathLength: nextHops.length ? 1 : Infinity, nextHops, ambiguous: false, ...(nextHops.length ? {} : { unreachable: 'as the lab file states' }) };
+}
+
 export async function evaluateRoutes(ctx: CheckContext, opts: { nodes?: string[] } = {}): Promise<CheckResult[]> {
   const prediction = predictFabric(ctx.lab);
+  const scope = derivationScope(ctx.lab, prediction);
+  const stated = ctx.lab.checks.routes ?? [];
   const nodes = opts.nodes ?? ctx.lab.nodes.map((n) => n.name);
   const perNode = await mapLimit(nodes, 4, async (node): Promise<CheckResult[]> => {
     const t0 = Date.now();
     const rows: CheckResult[] = [];
     for (const family of familiesOf(ctx.lab)) {
-      const routes = prediction.routesOf(node).filter((r) => r.family === family);
+      // derived expectations a user's config may change are skipped with the reason, unless
+      // the lab file states them (checks.routes): those are judged instead
+      const mine = stated.filter((x) => x.node === node && (x.prefix.includes(':') ? 'ipv6' : 'ipv4') === family);
+      const routes: PredictedRoute[] = [];
+      for (const r of prediction.routesOf(node).filter((r) => r.family === family)) {
+        if (mine.some((x) => x.prefix === r.prefix)) continue;
+        const why = scope.route(node, r.prefix);
+        if (!why.length) routes.push(r);
+        else rows.push({ check: 'routes', name: `${node} → ${r.prefix}`, status: 'skip', message: notDerivedText(why), measured: { expected: 'not derived' }, subject: { nodes: [node], prefix: r.prefix }, durationMs: 0 });
+      }
+      routes.push(...mine.map((x) => statedRoute(ctx.lab, x)));
       let rib: FrrRib;
       let kernel: KernelRoute[];
       try {
@@ -89,7 +112,7 @@ export async function evaluateRoutes(ctx: CheckContext, opts: { nodes?: string[]
           check: 'routes',
           name: `${node} → ${r.prefix}`,
           status: problem ? 'fail' : 'pass',
-          message: problem ?? (r.nextHops.length ? `${r.nextHops.length} next hop${r.nextHops.length > 1 ? 's' : ''} via ${r.nextHops.map((h) => `${h.ifname} (${h.node})`).join(', ')}` : 'no route, as predicted (AS-path loop detection)'),
+          message: problem ?? (r.nextHops.length ? `${r.nextHops.length} next hop${r.nextHops.length > 1 ? 's' : ''} via ${r.nextHops.map((h) => `${h.ifname} (${h.node})`).join(', ')}` : `no route, as predicted (${r.unreachable ?? 'AS-path loop detection'})`),
           measured,
           // the node, the prefix's origin, and the neighbours of next hops that are missing
           subject: { nodes: [...new Set([node, ...r.origin.split(','), ...r.nextHops.filter((h) => !frr?.ifnames.includes(h.ifname)).map((h) => h.node)])], prefix: r.prefix },

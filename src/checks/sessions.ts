@@ -7,6 +7,7 @@
 import { isSessionUp, neighborReset, receivedPrefixes, summaryPeer, type PeerSummary } from '../frr/bgp.js';
 import type { Lab } from '../lab/model.js';
 import { familiesOf, predictFabric, type Family, type FabricPrediction } from '../lab/paths.js';
+import { derivationScope, notDerivedText, type Underived } from '../lab/derive.js';
 import { showJson } from '../observe/sessions.js';
 import { errorText, isBgplabError } from '../util/errors.js';
 import { mapLimit, pollUntil } from '../util/pool.js';
@@ -37,6 +38,8 @@ export function judgeSession(
   s: Lab['sessions'][number],
   summary: Summary,
   family: Family,
+  /** the prefix count is not derived (a user's snippet or frr.conf): state, neighbor and ASN only */
+  notDerived: readonly Underived[] = [],
 ): SessionVerdict {
   const link = `${s.node}:${s.ifname} ↔ ${s.peer}:${s.peerIfname}`;
   const peer = summaryPeer(summary, s.ifname, family);
@@ -51,9 +54,14 @@ export function judgeSession(
   const problems: string[] = [];
   if (peer.hostname && peer.hostname !== s.peer) problems.push(`the neighbor on ${s.node}:${s.ifname} is ${peer.hostname}, expected ${s.peer} (miswired?)`);
   if (peer.remoteAs !== undefined && peer.remoteAs !== s.peerAsn) problems.push(`${s.peer} speaks AS ${peer.remoteAs}, expected ${s.peerAsn}`);
+  const got = peer.pfxRcd ?? -1;
+  if (notDerived.length) {
+    measured.expected = 'not derived';
+    if (problems.length) return { ok: false, established: true, message: `${problems.join('; ')} (link ${link})`, measured };
+    return { ok: true, established: true, message: `Established, ${got} prefixes received (count ${notDerivedText(notDerived)})`, measured };
+  }
   const want = prediction.received(s.node, s.ifname, family);
   measured.expected = want.min === want.max ? `${want.min}` : `${want.min}-${want.max}`;
-  const got = peer.pfxRcd ?? -1;
   if (got < want.min || got > want.max) {
     problems.push(`${s.node} received ${got} ${family} prefixes from ${s.peer} on ${s.ifname}, expected ${measured.expected}`);
   }
@@ -81,6 +89,7 @@ export async function readSummaries(ctx: CheckContext, nodes = ctx.lab.nodes.map
 export async function evaluateSessions(ctx: CheckContext, prediction = predictFabric(ctx.lab)): Promise<CheckResult[]> {
   const t0 = Date.now();
   const summaries = await readSummaries(ctx);
+  const scope = derivationScope(ctx.lab, prediction);
   const results: CheckResult[] = [];
   for (const family of familiesOf(ctx.lab)) {
     for (const s of ctx.lab.sessions) {
@@ -91,7 +100,7 @@ export async function evaluateSessions(ctx: CheckContext, prediction = predictFa
         results.push({ check: 'sessions', name, status: 'fail', message: `${s.node}: cannot read BGP state: ${sum ? (isBgplabError(sum) && sum.data['said'] ? sum.data['said'] : errorText(sum)) : 'no answer'}`, subject, durationMs: 0 });
         continue;
       }
-      const v = judgeSession(ctx.lab, prediction, s, sum, family);
+      const v = judgeSession(ctx.lab, prediction, s, sum, family, scope.received(s.node, s.ifname));
       const r: CheckResult = { check: 'sessions', name, status: v.ok ? 'pass' : 'fail', message: v.message, measured: v.measured, subject, durationMs: 0 };
       refs.set(r, { node: s.node, ifname: s.ifname, family, prefixMismatch: !!v.prefixMismatch });
       results.push(r);

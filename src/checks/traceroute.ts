@@ -10,6 +10,7 @@
  */
 import type { Lab, TracerouteExpectation } from '../lab/model.js';
 import { hopsMatch, predictFabric, roleSequence, type FabricPrediction } from '../lab/paths.js';
+import { derivationScope, notDerivedText } from '../lab/derive.js';
 import { errorText, isBgplabError } from '../util/errors.js';
 import { mapLimit } from '../util/pool.js';
 import { routeBlockers } from './preconditions.js';
@@ -127,14 +128,22 @@ export function defaultTracerouteExpectations(lab: Lab, prediction: FabricPredic
 }
 
 /** Judge one enumeration (and an optional hop expectation); problems name nodes and links. */
-export function judgeEnumeration(lab: Lab, e: Enumeration, hops?: readonly string[]): { problems: string[]; measured: Record<string, number | string | string[]> } {
+export function judgeEnumeration(
+  lab: Lab,
+  e: Enumeration,
+  hops?: readonly string[],
+  /** false: the path set is not derived (derive.ts): judge the hops and transit only */
+  derived = true,
+): { problems: string[]; measured: Record<string, number | string | string[]> } {
   const problems: string[] = [];
   const predictedKeys = new Set(e.predicted.map(pathKey));
   const seenPaths = [...e.seen.values()];
-  if (e.predicted.length === 0) problems.push(`the model predicts no path from ${e.from} to ${e.to}`);
+  if (derived && e.predicted.length === 0) problems.push(`the model predicts no path from ${e.from} to ${e.to}`);
   for (const s of seenPaths) {
     const k = pathKey(s.path);
-    if (!predictedKeys.has(k)) {
+    const transitHere = s.path.slice(1, -1).filter((n) => lab.nodes.find((x) => x.name === n)?.role === 'server');
+    if (!derived && transitHere.length) problems.push(`path ${k} (sport ${s.sports.slice(0, 3).join(',')}): server ${transitHere.join(', ')} is transit`);
+    if (derived && !predictedKeys.has(k)) {
       const transit = s.path.slice(1, -1).filter((n) => lab.nodes.find((x) => x.name === n)?.role === 'server');
       problems.push(
         `unexpected path ${k} (sport ${s.sports.slice(0, 3).join(',')})${transit.length ? `: server ${transit.join(', ')} is transit` : ''}`,
@@ -146,7 +155,7 @@ export function judgeEnumeration(lab: Lab, e: Enumeration, hops?: readonly strin
   }
   if (e.planned !== undefined) {
     problems.push(`${e.broken.length} of the first ${e.flows} flows (of ${e.planned} planned) are broken, so the path set cannot be enumerated`);
-  } else if (!e.ambiguous) {
+  } else if (derived && !e.ambiguous) {
     for (const p of e.predicted) {
       if (e.seen.has(pathKey(p))) continue;
       const link = firstUnusedLink(lab, p, seenPaths.map((s) => s.path));
@@ -194,9 +203,17 @@ export const tracerouteCheck: Check = {
     const book = new AddressBook(ctx);
     const results: CheckResult[] = [];
     const blocker = await routeBlockers(ctx, prediction);
+    const scope = derivationScope(ctx.lab, prediction);
     for (const x of expectations) {
       const t0 = Date.now();
       const name = `${x.from} → ${x.to}`;
+      // a path set a user's config may change: judged only by the lab file's own hops
+      const why = scope.paths(x.from, x.to);
+      const derived = why.length === 0;
+      if (!derived && !(ctx.lab.checks.traceroute.includes(x) && x.hops)) {
+        results.push({ check: 'traceroute', name, status: 'skip', message: `${notDerivedText(why)} (give checks.traceroute with hops: to judge it)`, subject: { nodes: [x.from, x.to] }, durationMs: 0 });
+        continue;
+      }
       const blocking = blocker(x.from, x.to);
       if (blocking) {
         const nodes = [...new Set([x.from, ...prediction.paths(x.from, x.to).flat(), x.to])];
@@ -206,7 +223,7 @@ export const tracerouteCheck: Check = {
       try {
         ctx.log?.(`traceroute ${name}`);
         const e = await enumeratePaths(ctx, x.from, x.to, { flows: x.flows, prediction, book });
-        const { problems, measured } = judgeEnumeration(ctx.lab, e, x.hops);
+        const { problems, measured } = judgeEnumeration(ctx.lab, e, x.hops, derived);
         if (problems.some((p) => p.startsWith('predicted path')) && (await sharedHashSeed(ctx, e))) {
           problems.push('hint: every node on these paths uses the shared default ECMP hash seed, so hops hash alike (polarization); set net.ipv4.fib_multipath_hash_seed per node');
         }
@@ -219,7 +236,9 @@ export const tracerouteCheck: Check = {
           status: problems.length ? 'fail' : 'pass',
           message: problems.length
             ? `${name}: ${problems.join('; ')}`
-            : `${e.seen.size}/${e.predicted.length} predicted paths seen over ${e.flows} flows${e.ambiguous ? ' (prediction partly decided by BGP tie-breaks)' : ''}${hopsText}`,
+            : derived
+              ? `${e.seen.size}/${e.predicted.length} predicted paths seen over ${e.flows} flows${e.ambiguous ? ' (prediction partly decided by BGP tie-breaks)' : ''}${hopsText}`
+              : `${e.seen.size} path(s) over ${e.flows} flows match the lab file's hops (path set ${notDerivedText(why)})${hopsText}`,
           measured,
           durationMs: Date.now() - t0,
         });

@@ -1,5 +1,7 @@
 /**
  * transit: servers never carry traffic for others.
+ * - policy, both sides (transit-policy.ts): each server's outbound policy lets out only its
+ *   own prefixes, each leaf's inbound policy for a server accepts only that server's;
  * - control plane: no BGP path on any switch has a server ASN anywhere but as the origin;
  * - data plane: no traceroute between servers (or between leaves sharing servers) shows a
  *   server as an intermediate hop;
@@ -12,23 +14,30 @@
 import { healFault, injectFault, type Fault } from '../faults/index.js';
 import { bgpTablePaths } from '../frr/bgp.js';
 import { bgpRoutesTo, type FrrRib } from '../frr/routes.js';
-import { SWITCH_ROLES, type Lab, type LabNode } from '../lab/model.js';
+import { holdSeconds, SWITCH_ROLES, type Lab, type LabNode } from '../lab/model.js';
 import { familiesOf, predictFabric, type FabricPrediction } from '../lab/paths.js';
 import { errorText, isBgplabError } from '../util/errors.js';
 import { mapLimit, sleep } from '../util/pool.js';
 import { notHealthy, routeBlockers, unhealthy } from './preconditions.js';
 import { readFrrRib } from './routes.js';
+import { auditTransitPolicy } from './transit-policy.js';
 import { vtyshJson, waitForSessions } from './sessions.js';
 import { AddressBook, pathKey } from './trace.js';
 import { defaultTracerouteExpectations, enumeratePaths } from './traceroute.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
 
-/** Server ASNs in a path anywhere but the last (origin) position. */
-export function transitServers(lab: Lab, asPath: string): LabNode[] {
+/**
+ * Server ASNs in a path anywhere but the last (origin) position. With one ASN for all
+ * servers (design.server_asn: shared) the position still tells transit from origin; the
+ * server is then named by the neighbour the path came from (`from`) when that is one of them.
+ */
+export function transitServers(lab: Lab, asPath: string, from?: string): LabNode[] {
   const asns = asPath.split(/[\s{},()[\]]+/).filter((t) => /^\d+$/.test(t)).map(Number);
   const out: LabNode[] = [];
   for (const asn of asns.slice(0, -1)) {
-    for (const s of lab.nodes) if (s.role === 'server' && s.asn === asn && !out.includes(s)) out.push(s);
+    const owners = lab.nodes.filter((s) => s.role === 'server' && s.asn === asn);
+    const sender = owners.length > 1 && asns[0] === asn ? owners.find((s) => s.name === from) : undefined;
+    for (const s of sender ? [sender] : owners) if (!out.includes(s)) out.push(s);
   }
   return out;
 }
@@ -48,7 +57,7 @@ async function controlPlane(ctx: CheckContext): Promise<CheckResult[]> {
         for (const [prefix, list] of table) {
           for (const p of list) {
             paths++;
-            const bad = transitServers(ctx.lab, p.path ?? '');
+            const bad = transitServers(ctx.lab, p.path ?? '', p.from);
             if (bad.length) {
               bad.forEach((b) => offenders.add(b.name));
               violations.push(`${prefix} via AS path "${p.path}"${p.bestpath ? ' (best)' : ''}: ${bad.map((b) => `${b.name} (AS ${b.asn})`).join(', ')} in transit`);
@@ -190,7 +199,7 @@ async function stress(ctx: CheckContext, prediction: FabricPrediction, opts: Str
       downed.push(await injectFault(ctx.runtime, lab.name, { kind: 'link-down', node: leaf.name, ifname: i, by: 'check transit' }));
     }
     // converge: poll the leaf's RIB until it is the same twice in a row (or settle time ends)
-    const settleMs = opts.settleMs ?? Math.max(8_000, (lab.options.hold + 2) * 1000);
+    const settleMs = opts.settleMs ?? Math.max(8_000, (holdSeconds(lab) + 2) * 1000);
     let last = '';
     let rib: FrrRib = {};
     for (let t = Date.now(); Date.now() - t < settleMs; ) {
@@ -337,18 +346,19 @@ function pickTargets(lab: Lab, leaf: string, own: Set<string>): { remote: LabNod
 export function makeTransitCheck(opts: StressOptions = {}): Check {
   return {
     id: 'transit',
-    description: 'no server is transit: AS paths, traceroutes, and a leaf isolated from its spines',
+    description: 'no server is transit: the policies on both sides, AS paths, traceroutes, and a leaf isolated from its spines',
     async run(ctx) {
       if (!ctx.lab.nodes.some((n) => n.role === 'server')) {
         return [{ check: 'transit', name: 'transit', status: 'skip', message: 'the lab has no servers', durationMs: 0 }];
       }
       const prediction = predictFabric(ctx.lab);
+      const policy = await auditTransitPolicy(ctx);
       const control = await controlPlane(ctx);
       const data = await dataPlane(ctx, prediction);
       const pick = pickStressLeaf(ctx.lab);
       const stressSubject = { nodes: pick ? [pick.leaf.name, ...new Set(pick.servers.map((x) => x.name))] : [] };
       const stressed = (await stress(ctx, prediction, opts)).map((r) => ({ ...r, subject: r.subject ?? stressSubject }));
-      return [...control, ...data, ...stressed];
+      return [...policy, ...control, ...data, ...stressed];
     },
   };
 }

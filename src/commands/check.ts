@@ -1,12 +1,14 @@
 /**
- * bgplab check [LAB] [--only sessions,routes,...] [--json] [--junit FILE]
- * Thin: the run is app/check.ts. Exit code 0 only when every check passed; Ctrl-C stops
- * the running check, restores every fault it injected, and says so.
+ * bgplab check [LAB] [--only sessions,routes,...] [--json] [--junit FILE] [--baseline FILE [--outage-tolerance-ms N]]
+ * Thin: the run is app/check.ts (app/snapshot.ts with a baseline). Exit code 0 only when
+ * every check passed and nothing regressed against the baseline; Ctrl-C stops the running
+ * check, restores every fault it injected, and says so.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import chalk from 'chalk';
 import { checkLab, labModel } from '../app/check.js';
+import { checkAgainstBaseline, readSnapshot } from '../app/snapshot.js';
 import { withInterrupts } from '../app/signals.js';
 import { CHECKS } from '../checks/index.js';
 import { runChecks, selectChecks, type CheckRun, type RunReport } from '../checks/runner.js';
@@ -26,6 +28,10 @@ export interface CheckOptions {
   json: boolean;
   junit?: string;
   verbose?: boolean;
+  /** compare with this snapshot (bgplab snapshot -o FILE) */
+  baseline?: string;
+  /** --outage-tolerance-ms, as typed */
+  outageToleranceMs?: string;
 }
 
 export interface ReportOptions {
@@ -35,10 +41,21 @@ export interface ReportOptions {
   verbose?: boolean;
 }
 
+/** Checks whose every row is printed as it finishes: the rows are the point (what differs, what was recorded). */
+const LISTED = new Set(['baseline', 'snapshot']);
+
 /** Each check's line as it finishes (its rows with --verbose; the failures come with their causes). */
 export const printCheck = (o: ReportOptions) => (run: CheckRun) => {
-  if (!o.json) console.log(o.verbose ? formatCheckRun(run, { verbose: true }) : formatCheckHead(run));
+  if (!o.json) console.log(o.verbose || LISTED.has(run.id) ? formatCheckRun(run, { verbose: true }) : formatCheckHead(run));
 };
+
+/** --outage-tolerance-ms: a number of milliseconds, 0 or more. */
+export function parseTolerance(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v.trim()) || !Number.isFinite(n)) throw new BgplabError('E_USAGE', `--outage-tolerance-ms ${v}: want a number of milliseconds, 0 or more`, { hint: 'e.g. --outage-tolerance-ms 250 (the default)' });
+  return n;
+}
 
 /** Print the summary (or JSON) and write JUnit; sets the exit code. */
 export async function emitReport(report: RunReport, o: ReportOptions): Promise<void> {
@@ -57,6 +74,10 @@ export async function emitReport(report: RunReport, o: ReportOptions): Promise<v
 }
 
 export async function checkCommand(o: CheckOptions): Promise<void> {
+  // the tolerance and the baseline file before touching the lab (--only once the kind of lab is known: below)
+  const toleranceMs = parseTolerance(o.outageToleranceMs);
+  if (toleranceMs !== undefined && !o.baseline) throw new BgplabError('E_USAGE', '--outage-tolerance-ms needs --baseline FILE');
+  const base = o.baseline ? await readSnapshot(o.baseline) : undefined;
   const { lab: name, runtime } = await runningLab(o.lab);
   const st = await readState(name);
   const foreign = await isForeignState(st);
@@ -65,14 +86,20 @@ export async function checkCommand(o: CheckOptions): Promise<void> {
   const checks = selectChecks(fmodel ? foreignChecks(fmodel) : CHECKS, o.only);
   const lab = await labModel(name, runtime);
   const ui = consoleRenderer({ quiet: o.json });
-  const run = (signal: AbortSignal) =>
-    fmodel
-      ? runChecks({ lab, runtime, signal, log: (m) => ui.onEvent({ type: 'log', text: m }) }, checks, { onCheck: printCheck(o) })
-      : checkLab(lab, runtime, o.only, { signal, onEvent: ui.onEvent, onCheck: printCheck(o) });
-  const report = await withInterrupts(run, {
-    what: 'stopping the running check and restoring what it broke',
-    cleanup: () => `bgplab heal --all ${name} (or bgplab down ${name})`,
-  });
+  if (fmodel && base) throw new BgplabError('E_USAGE', '--baseline compares a bgplab lab with its snapshot; a containerlab lab bgplab did not write has none');
+  const app = { onEvent: ui.onEvent, onCheck: printCheck(o) };
+  const report = await withInterrupts(
+    (signal) =>
+      fmodel
+        ? runChecks({ lab, runtime, signal, log: (m) => ui.onEvent({ type: 'log', text: m }) }, checks, { onCheck: printCheck(o) })
+        : base
+          ? checkAgainstBaseline(lab, runtime, o.only, base, { file: o.baseline!, ...(toleranceMs !== undefined ? { toleranceMs } : {}) }, { ...app, signal })
+          : checkLab(lab, runtime, o.only, { ...app, signal }),
+    {
+      what: 'stopping the running check and restoring what it broke',
+      cleanup: () => `bgplab heal --all ${name} (or bgplab down ${name})`,
+    },
+  );
   await emitReport(report, o);
   if (report.interrupted) throw new BgplabError('E_INTERRUPTED', `interrupted: the checks of ${name} stopped; every fault they injected was restored`);
 }

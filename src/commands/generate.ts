@@ -1,3 +1,4 @@
+import { assertUserConfigParses, userConfigNotes } from '../app/frr-syntax.js';
 import { relative } from 'node:path';
 import { DEFAULT_LAB, loadLab } from '../lab/load.js';
 import { k8sNameWarnings, rulesForTarget, type Target } from '../lab/k8s-names.js';
@@ -17,6 +18,7 @@ export interface GenerateOptions {
 export async function generateCommand(o: GenerateOptions): Promise<void> {
   const file = o.labfile ?? DEFAULT_LAB;
   const lab = await loadLab(file, rulesForTarget(o.target), { name: o.name });
+  await assertUserConfigParses(lab, file);
   const dir = o.out ?? defaultOutDir(lab);
   let written: string[];
   if (o.target === 'clabernetes') {
@@ -26,4 +28,5 @@ export async function generateCommand(o: GenerateOptions): Promise<void> {
   } else written = await writeArtifacts(lab, dir);
   console.log(`${lab.name}: ${lab.nodes.length} nodes, ${lab.links.length} links, ${lab.sessions.length / 2} BGP sessions -> ${dir}/`);
   for (const p of written) console.log(`  ${relative(process.cwd(), p) || p}`);
+  for (const note of userConfigNotes(lab)) console.log(`  ${note}`);
 }

@@ -104,6 +104,14 @@ export interface BgpPath {
   path?: string;
   valid?: boolean;
   bestpath?: boolean;
+  /** the neighbour the path came from: its hostname (hostname capability) */
+  from?: string;
+}
+
+function fromOf(p: Record<string, unknown>): { from?: string } {
+  const nh = Array.isArray(p['nexthops']) ? p['nexthops'].find(isObj) : undefined;
+  const h = nh && typeof nh['hostname'] === 'string' ? nh['hostname'] : undefined;
+  return h ? { from: h } : {};
 }
 
 export function bgpTablePaths(doc: unknown): Map<string, BgpPath[]> {
@@ -117,6 +125,7 @@ export function bgpTablePaths(doc: unknown): Map<string, BgpPath[]> {
         ...(typeof p['path'] === 'string' ? { path: p['path'] } : {}),
         ...(typeof p['valid'] === 'boolean' ? { valid: p['valid'] } : {}),
         ...(typeof p['bestpath'] === 'boolean' ? { bestpath: p['bestpath'] } : isObj(p['bestpath']) ? { bestpath: true } : {}),
+        ...fromOf(p),
       })),
     );
   }

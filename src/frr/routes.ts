@@ -67,7 +67,9 @@ export function bgpRoutesTo(rib: FrrRib, prefixes: readonly string[]): { prefix:
 export function kernelNextHops(routes: KernelRoute[], prefix: string): string[] | undefined {
   const [addr, len] = prefix.split('/');
   const host = (prefix.includes(':') && len === '128') || (!prefix.includes(':') && len === '32');
-  const r = routes.find((x) => x.dst === prefix || (host && x.dst === addr));
+  // `ip -j route` names a default route "default"
+  const dflt = len === '0' && (addr === '0.0.0.0' || addr === '::');
+  const r = routes.find((x) => x.dst === prefix || (host && x.dst === addr) || (dflt && x.dst === 'default'));
   if (!r) return undefined;
   const devs = r.nexthops?.length ? r.nexthops.map((n) => n.dev ?? '?') : [r.dev ?? '?'];
   return devs.sort(byIf);

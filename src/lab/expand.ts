@@ -6,10 +6,11 @@
  */
 import type { LabFile } from './schema.js';
 import { CONTAINER_NAME_MAX, ENDPOINT_RE, IFNAME_MAX, IFNAME_RE, NAME_RE } from './schema.js';
-import type { BfdSettings, ExpectedSession, FrrVersion, FailoverScenario, Lab, LabLink, LabNode, Role, TracerouteExpectation } from './model.js';
-import { DEFAULT_FRR, ROLES } from './model.js';
+import { dirname, resolve as resolvePath } from 'node:path';
+import type { BfdSettings, BgpTimers, ExpectedSession, FrrVersion, FailoverScenario, Lab, LabDesign, LabLink, LabNode, Role, RouteExpectation, Snippet, TracerouteExpectation } from './model.js';
+import { DEFAULT_DESIGN, DEFAULT_FRR, ROLES } from './model.js';
 import { type Cidr, formatAddr, formatCidr, overlaps, parseCidr, parseIPv4, parseIPv6 } from './ip.js';
-import { notUnicast, ruleAnnounceCoversLoopback, ruleAsnPlan, ruleAsns, ruleLoopbacks, ruleServers } from './rules.js';
+import { notUnicast, ruleAnnounceCoversLoopback, ruleAsnPlan, ruleAsns, ruleDesign, ruleLoopbacks, ruleServers, ruleSnippets, ruleTimers } from './rules.js';
 
 export type FieldPath = (string | number)[];
 
@@ -53,6 +54,8 @@ interface DraftLink {
 export interface ExpandResult {
   lab?: Lab;
   problems: LabProblem[];
+  /** the lab-file field of each snippet and frr_conf (the loader locates them in the file) */
+  fields?: Map<object, FieldPath>;
 }
 
 /**
@@ -187,6 +190,13 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
   const pool = resolvePool(spec, drafts, push);
   const pool6 = resolvePool6(spec, push);
   const labBfd = resolveBfd(spec.bfd, DEFAULT_BFD, true);
+  const design: LabDesign = {
+    serverAsn: spec.design?.server_asn ?? DEFAULT_DESIGN.serverAsn,
+    toServers: spec.design?.to_servers ?? DEFAULT_DESIGN.toServers,
+    spineAsn: spec.design?.spine_asn ?? DEFAULT_DESIGN.spineAsn,
+  };
+  const labTimers: BgpTimers = { keepalive: spec.timers?.keepalive ?? 3, hold: spec.timers?.hold ?? 9 };
+  const fields = new Map<object, FieldPath>();
   const nodes: LabNode[] = [];
   // nodes whose loopback is unknown (no usable pool) or already reported as unusable
   const noLoopback = new Set<string>();
@@ -205,7 +215,7 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
     const role = d.role!;
     const sp = d.spec;
     const sPath = d.specPath ?? d.path;
-    const asn = sp?.asn ?? defaultAsn(spec, role, d);
+    const asn = sp?.asn ?? defaultAsn(spec, role, d, design);
     let loopback = pool ? formatAddr(4, pool.base + BigInt(ROLE_BLOCK[role]) * pool.blockSize + BigInt(d.index)) : '0.0.0.0';
     if (!pool) noLoopback.add(d.name);
     if (sp?.loopback !== undefined) {
@@ -252,16 +262,27 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
       }
       announce.push(formatCidr(c));
     });
+    const roleSpec = spec.roles?.[role];
     const node: LabNode = {
       name: d.name,
       role,
       asn,
       loopback,
       announce,
-      bfd: resolveBfd(sp?.bfd, labBfd, true),
+      bfd: resolveBfd(sp?.bfd, resolveBfd(roleSpec?.bfd, labBfd, true), true),
       image: sp?.image ?? spec.image ?? FRR_IMAGE[frr],
       interfaces: interfaces.get(d.name) ?? [],
     };
+    const t = { ...labTimers, ...stripUndefined(roleSpec?.timers), ...stripUndefined(sp?.timers) };
+    if (t.keepalive !== labTimers.keepalive || t.hold !== labTimers.hold) node.timers = t;
+    if (sp?.maintenance) node.maintenance = sp.maintenance;
+    if (sp?.frr_conf !== undefined) {
+      const fc = { path: resolvePath(source ? dirname(source) : '.', sp.frr_conf), given: sp.frr_conf, file: '', line: 0, col: 0 };
+      node.frrConf = fc;
+      fields.set(fc, [...sPath, 'frr_conf']);
+    }
+    const snippets = nodeSnippets(spec, d.name, role, fields);
+    if (snippets.length && !node.frrConf) node.snippets = snippets;
     if (pool6) node.loopback6 = formatAddr(6, pool6.addr + (BigInt(ROLE_BLOCK[role]) << 16n) + BigInt(d.index));
     if (d.pod !== undefined) node.pod = d.pod;
     nodes.push(node);
@@ -281,7 +302,10 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
     return d.specPath ? [...d.specPath, 'asn'] : planPathOf(n);
   };
   const badAsn = ruleAsnPlan(nodes.filter((n) => drafts.get(n.name)!.spec?.asn === undefined), planPathOf, push);
-  ruleAsns(nodes, validLinks, byName, asnPathOf, badAsn, push);
+  ruleAsns(nodes, validLinks, byName, asnPathOf, badAsn, push, design);
+  ruleDesign(spec, nodes, (n) => drafts.get(n)!.specPath, design, push);
+  ruleSnippets(spec, nodes, byName, pool6 !== undefined, hints.of.bind(hints), push);
+  ruleTimers(spec, push);
   ruleAnnounceCoversLoopback(
     nodes.filter((n) => !noLoopback.has(n.name)),
     (n, i) => [...pathOf(n.name), 'announce', i],
@@ -305,11 +329,7 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
   // ---- 9. checks --------------------------------------------------------------
   const checks = resolveChecks(spec, byName, labLinks, push, opts.droppedNodes ?? new Set());
 
-  const keepalive = spec.timers?.keepalive ?? 3;
-  const hold = spec.timers?.hold ?? 9;
-  if (hold < 3 * keepalive) {
-    push(['timers', 'hold'], `hold time ${hold}s is under 3 × keepalive (${keepalive}s)`, 'BGP convention: hold = 3 × keepalive (3/9 in the datacenter profile)');
-  }
+  const { keepalive, hold } = labTimers;
   if (nodes.length === 0 && !opts.partial && problems.length === 0) push([], 'the lab has no nodes', 'add `fabric:` or `nodes:`');
 
   if (problems.length) return { problems };
@@ -322,8 +342,13 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
     checks,
     options: { transitFilters: spec.options?.transit_filters ?? true, keepalive, hold },
   };
+  // only a lab file that says `design:` has one in its model (bgplab.json of existing labs unchanged)
+  if (spec.design) {
+    if (design.toServers === 'default+loopbacks') design.loopbackPrefixes = loopbackPrefixes(nodes, pool?.cidr, pool6);
+    lab.design = design;
+  }
   if (source) lab.source = source;
-  return { lab, problems };
+  return { lab, problems, fields };
 }
 
 // ---------------------------------------------------------------------------------
@@ -524,12 +549,51 @@ export function resolveBfd(v: LabFile['bfd'] | undefined, base: BfdSettings, _in
   };
 }
 
-function defaultAsn(spec: LabFile, role: Role, d: DraftNode): number {
+function defaultAsn(spec: LabFile, role: Role, d: DraftNode, design: LabDesign): number {
   const key = role === 'super-spine' ? 'super_spine' : role;
   const base = (spec.asn as Record<string, number> | undefined)?.[key] ?? DEFAULT_ASN[role];
   if (role === 'super-spine') return base;
-  if (role === 'spine') return base + ((d.pod ?? 1) - 1);
+  if (role === 'spine') return design.spineAsn === 'unique' ? base + d.index - 1 : base + ((d.pod ?? 1) - 1);
+  if (role === 'server' && design.serverAsn === 'shared') return base;
   return base + d.index - 1;
+}
+
+function stripUndefined<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The snippets of one node: its role's, then its own, in block order. */
+function nodeSnippets(spec: LabFile, name: string, role: Role, fields: Map<object, FieldPath>): Snippet[] {
+  const out: Snippet[] = [];
+  const from = (b: NonNullable<NonNullable<LabFile['snippets']>['nodes']>[string] | undefined, base: FieldPath) => {
+    if (!b) return;
+    const add = (block: Snippet['block'], text: string | undefined, path: FieldPath) => {
+      if (text === undefined || text.trim() === '') return;
+      const s: Snippet = { block, text, field: describePath(path), file: '', line: 0, col: 0, literal: false };
+      fields.set(s, path);
+      out.push(s);
+    };
+    add('global', b.global, [...base, 'global']);
+    add('router_bgp', b.router_bgp, [...base, 'router_bgp']);
+    add('ipv4_unicast', b.ipv4_unicast, [...base, 'ipv4_unicast']);
+    add('ipv6_unicast', b.ipv6_unicast, [...base, 'ipv6_unicast']);
+    for (const [ifname, text] of Object.entries(b.interfaces ?? {})) add(`interface ${ifname}`, text, [...base, 'interfaces', ifname]);
+  };
+  from(spec.snippets?.roles?.[role], ['snippets', 'roles', role]);
+  from(spec.snippets?.nodes?.[name], ['snippets', 'nodes', name]);
+  return out;
+}
+
+/** What `default+loopbacks` lets through to servers besides the default: the pools, and loopbacks set outside them. */
+function loopbackPrefixes(nodes: LabNode[], pool: Cidr | undefined, pool6: Cidr | undefined): string[] {
+  const out: string[] = [];
+  if (pool) out.push(formatCidr(pool));
+  if (pool6) out.push(formatCidr(pool6));
+  for (const n of nodes) {
+    const a = parseIPv4(n.loopback);
+    if (a !== undefined && !(pool && overlaps({ family: 4, addr: a, len: 32 }, pool))) out.push(`${n.loopback}/32`);
+  }
+  return out;
 }
 
 function resolveChecks(
@@ -587,5 +651,32 @@ function resolveChecks(
     if (f.max_outage_ms !== undefined) s.maxOutageMs = f.max_outage_ms;
     failover.push(s);
   });
-  return { traceroute, failover };
+  const routes: RouteExpectation[] = [];
+  (spec.checks?.routes ?? []).forEach((r, i) => {
+    const p: FieldPath = ['checks', 'routes', i];
+    const node = byName.get(r.node);
+    if (!node) {
+      if (!dropped.has(r.node)) push([...p, 'node'], `unknown node "${r.node}"`, hints.of(r.node));
+      return;
+    }
+    let prefix: string | undefined;
+    const dst = byName.get(r.to);
+    if (dst) prefix = `${dst.loopback}/32`;
+    else {
+      const c = parseCidr(r.to);
+      if ('error' in c) {
+        if (dropped.has(r.to)) return;
+        push([...p, 'to'], `"${r.to}" is neither a node nor a prefix`, `a node name (${hints.of(r.to)}) or a prefix such as 10.0.3.1/32`);
+        return;
+      }
+      prefix = formatCidr(c);
+    }
+    const bad = r.via.filter((v) => !node.interfaces.includes(v));
+    if (bad.length) {
+      push([...p, 'via'], `${r.node} has no fabric interface ${bad.join(', ')}`, `its interfaces: ${node.interfaces.join(', ') || 'none'}`);
+      return;
+    }
+    routes.push({ node: r.node, prefix, via: r.via });
+  });
+  return { traceroute, failover, ...(routes.length ? { routes } : {}) };
 }

@@ -85,7 +85,8 @@ export function loadLabText(text: string, file: string, rules: LabRule[] = [], o
     const parsed = labFileSchema.safeParse(current);
     if (parsed.success) {
       if (fabricBroken) break;
-      const { lab, problems } = expandLab(parsed.data, resolve(file), { partial: shape.length > 0, droppedNodes });
+      const { lab, problems, fields } = expandLab(parsed.data, resolve(file), { partial: shape.length > 0, droppedNodes });
+      if (lab && fields) locateUserConfig(fields, offsets, text, file, at);
       // rules of a target (e.g. Kubernetes names), on a lab that is valid otherwise
       const extra = lab && shape.length === 0 ? rules.flatMap((r) => r(lab)) : [];
       if (lab && shape.length === 0) return extra.length ? { problems: extra.map(locate) } : { lab, problems: [] };
@@ -119,6 +120,34 @@ export function loadLabText(text: string, file: string, rules: LabRule[] = [], o
     current = removePaths(current, drop, remaps);
   }
   return { problems: dedupe(shape).map(locate) };
+}
+
+/**
+ * Where each snippet and frr_conf is in the file. A literal block (`|`) maps line by line:
+ * its text starts on the line after the `|`, at the block's indentation; any other style
+ * (quoted, plain, folded `>`) maps every line to where the value starts.
+ */
+function locateUserConfig(fields: Map<object, FieldPath>, offsets: OffsetIndex, text: string, file: string, at: (offset: number) => { line: number; col: number }): void {
+  for (const [target, path] of fields) {
+    const t = target as { file: string; line: number; col: number; literal?: boolean };
+    const node = offsets.nodeAt(path);
+    const start = node?.range?.[0] ?? offsets.of(path);
+    const pos = at(start);
+    t.file = file;
+    t.line = pos.line;
+    t.col = pos.col;
+    if ('literal' in t && isScalar(node) && node.type === 'BLOCK_LITERAL') {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) continue;
+      // the block's indentation: that of its first line with text
+      const rest = text.slice(nl + 1, node.range![1]);
+      const first = rest.split('\n').find((l) => l.trim() !== '') ?? '';
+      const indent = first.length - first.trimStart().length;
+      t.literal = true;
+      t.line = pos.line + 1;
+      t.col = indent + 1;
+    }
+  }
 }
 
 /** Paths dropped from the document; `related` is true for a path above or below one (O(depth)). */
@@ -189,8 +218,28 @@ export async function loadLab(file = DEFAULT_LAB, rules: LabRule[] = [], opts: L
     throw labProblemsError(file, [{ file, line, col, path: [], message, hint }]);
   }
   const { lab, problems } = loadLabText(decoded.text, file, rules, opts);
-  if (lab) return lab;
-  throw labProblemsError(file, problems);
+  if (!lab) throw labProblemsError(file, problems);
+  await readUserFrrConfs(lab, file);
+  return lab;
+}
+
+/** A user's whole frr.conf (`nodes.<n>.frr_conf`): read into the model; a file that cannot be read is a lab-file problem at the field. */
+async function readUserFrrConfs(lab: Lab, file: string): Promise<void> {
+  const problems: LocatedProblem[] = [];
+  for (const n of lab.nodes) {
+    const fc = n.frrConf;
+    if (!fc) continue;
+    try {
+      const { bytes, size } = await readLabBytes(fc.path);
+      const d = decodeLabBytes(bytes, size);
+      if ('problem' in d) throw new BgplabError('E_LAB_READ', d.problem.message);
+      fc.text = d.text;
+    } catch (e) {
+      const why = e instanceof BgplabError ? e.message.replace(/^cannot read lab file [^:]*: /, '') : String(e);
+      problems.push({ file, line: fc.line, col: fc.col, path: ['nodes', n.name, 'frr_conf'], message: `cannot read ${fc.given} (${fc.path}): ${why}`, hint: 'give the path of a frr.conf, relative to the lab file' });
+    }
+  }
+  if (problems.length) throw labProblemsError(file, problems);
 }
 
 /**
@@ -394,6 +443,17 @@ class OffsetIndex {
       } else return best;
     }
     return best;
+  }
+
+  /** The YAML node at a path (undefined where the path leaves the document). */
+  nodeAt(path: FieldPath): YamlNode | undefined {
+    let node: unknown = this.doc.contents;
+    for (const seg of path) {
+      if (isMap(node)) node = this.keysOf(node).get(String(seg))?.value;
+      else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+      else return undefined;
+    }
+    return (node ?? undefined) as YamlNode | undefined;
   }
 
   private keysOf(m: YAMLMap): Map<string, Pair> {

@@ -26,6 +26,62 @@ export interface BfdSettings {
   multiplier: number;
 }
 
+export interface BgpTimers {
+  keepalive: number;
+  hold: number;
+}
+
+/** Where the user's own FRR configuration goes in frr.conf. */
+export type SnippetBlock = 'global' | 'router_bgp' | 'ipv4_unicast' | 'ipv6_unicast' | `interface ${string}`;
+
+/** One snippet of the user's FRR configuration, with where it is in the lab file. */
+export interface Snippet {
+  block: SnippetBlock;
+  text: string;
+  /** lab-file field, e.g. snippets.roles.leaf.ipv4_unicast */
+  field: string;
+  /** the lab file as given (relative), for messages */
+  file: string;
+  /** file line and column of the snippet's first line of text (1-based) */
+  line: number;
+  col: number;
+  /** a literal block (`|`): snippet line i is file line `line + i`; otherwise every line maps to line:col */
+  literal: boolean;
+}
+
+/** A user-supplied whole frr.conf for one node. */
+export interface UserFrrConf {
+  /** absolute path */
+  path: string;
+  /** as written in the lab file */
+  given: string;
+  /** lab-file location of the `frr_conf:` value */
+  file: string;
+  line: number;
+  col: number;
+  /** the file's text, read by loadLab (absent from a pure loadLabText) */
+  text?: string;
+}
+
+/** The fabric design choices of the lab file's `design:` (defaults: bgplab's own design). */
+export interface LabDesign {
+  /** unique: one private ASN per server; shared: one ASN for every server (allowas-in 1 where servers hear each other) */
+  serverAsn: 'unique' | 'shared';
+  /** what leaves send servers */
+  toServers: 'all' | 'default' | 'default+loopbacks';
+  /** shared: the spines of a pod share one ASN; unique: every spine its own */
+  spineAsn: 'shared' | 'unique';
+  /** default+loopbacks: the prefixes holding every loopback (pools, and loopbacks set outside them) */
+  loopbackPrefixes?: string[];
+}
+
+export const DEFAULT_DESIGN: LabDesign = { serverAsn: 'unique', toServers: 'all', spineAsn: 'shared' };
+
+/** The lab's design, defaults filled in (a lab without `design:` has none in its model). */
+export function designOf(lab: Pick<Lab, 'design'>): LabDesign {
+  return lab.design ?? DEFAULT_DESIGN;
+}
+
 export interface LabNode {
   name: string;
   role: Role;
@@ -42,6 +98,14 @@ export interface LabNode {
   pod?: number;
   /** Fabric interfaces of this node, in link order */
   interfaces: string[];
+  /** BGP timers of this node when they differ from the lab's (roles:, nodes.<n>.timers) */
+  timers?: BgpTimers;
+  /** maintenance knob: graceful-shutdown renders `bgp graceful-shutdown` */
+  maintenance?: 'graceful-shutdown';
+  /** the user's FRR snippets for this node (its role's first, then its own) */
+  snippets?: Snippet[];
+  /** the user's whole frr.conf for this node: bgplab renders no frr.conf for it */
+  frrConf?: UserFrrConf;
 }
 
 export interface Endpoint {
@@ -85,8 +149,18 @@ export interface FailoverScenario {
   maxOutageMs?: number;
 }
 
+/** A route the lab file states (`checks.routes`): where the model cannot derive it. */
+export interface RouteExpectation {
+  node: string;
+  prefix: string;
+  /** interfaces of the expected next hops; empty: no route */
+  via: string[];
+}
+
 export interface LabChecks {
   traceroute: TracerouteExpectation[];
+  /** only present when the lab file gives some */
+  routes?: RouteExpectation[];
   failover: FailoverScenario[];
 }
 
@@ -100,6 +174,8 @@ export interface Lab {
   links: LabLink[];
   sessions: ExpectedSession[];
   checks: LabChecks;
+  /** present only when the lab file has `design:` (designOf() fills in the defaults) */
+  design?: LabDesign;
   options: {
     /** UNSAFE when false: no prefix filters between servers and leaves (workshop demo of a transit server) */
     transitFilters: boolean;
@@ -107,6 +183,22 @@ export interface Lab {
     keepalive: number;
     hold: number;
   };
+}
+
+/** A node's BGP timers: its own, else the lab's. */
+export function timersOf(lab: Pick<Lab, 'options'>, n: Pick<LabNode, 'timers'>): BgpTimers {
+  return n.timers ?? { keepalive: lab.options.keepalive, hold: lab.options.hold };
+}
+
+/**
+ * The hold time (s) of a session between these nodes: BGP uses the smaller of the two
+ * sides' (RFC 4271 4.2). Without names: the largest hold time of any node of the lab.
+ */
+export function holdSeconds(lab: Pick<Lab, 'options' | 'nodes'>, ...names: string[]): number {
+  const nodes = names.length ? lab.nodes.filter((n) => names.includes(n.name)) : lab.nodes;
+  const holds = nodes.map((n) => timersOf(lab, n).hold);
+  if (!holds.length) return lab.options.hold;
+  return names.length ? Math.min(...holds) : Math.max(...holds);
 }
 
 export function nodeByName(lab: Lab, name: string): LabNode | undefined {

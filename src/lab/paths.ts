@@ -15,13 +15,21 @@
  *   neighbors span two or more ASNs); elsewhere FRR multipaths only identical AS paths, so
  *   a best set whose paths differ is marked ambiguous.
  *
+ * Design choices (`design:`): with to_servers default / default+loopbacks the switches above
+ * servers originate a default route towards their servers only and send them nothing else
+ * (or only loopbacks); traffic from a server then follows the default (longest match) to
+ * its leaves. With a shared server ASN a server accepts its own ASN once in a path where
+ * the renderer sets `allowas-in 1`. A node in `maintenance: graceful-shutdown` tags what
+ * it sends with the GRACEFUL_SHUTDOWN community; receivers give such paths local-pref 0
+ * (measured on FRR 8.4), so a path avoiding it wins over any length.
+ *
  * A neighbor advertises ONE of its equal-best paths, chosen by BGP tie-breakers (oldest
  * path, router-id) that the model cannot know. When some of a neighbor's equal-best paths
  * would be accepted and others rejected (loop detection), whether the route arrives is
  * decided by timing: such an offer is "uncertain". Counts are then ranges, and a route
  * whose best set depends on an uncertain offer is marked `ambiguous`.
  */
-import type { ExpectedSession, Lab, LabNode } from './model.js';
+import { designOf, type ExpectedSession, type Lab, type LabNode } from './model.js';
 
 export type Family = 'ipv4' | 'ipv6';
 
@@ -51,6 +59,8 @@ export interface PredictedRoute {
   nextHops: PredictedNextHop[];
   /** true when BGP tie-breaking (not the model) decides part of the best set */
   ambiguous: boolean;
+  /** no next hops: why no route is expected (AS-path loop detection, or the design's filters) */
+  unreachable?: string;
 }
 
 export interface PredictedReceived {
@@ -93,6 +103,8 @@ interface Offer {
   /** every one of the neighbor's equal-best paths is acceptable */
   certain: boolean;
   ambiguousUpstream: boolean;
+  /** the path carries the GRACEFUL_SHUTDOWN community (local-pref 0 at the receiver) */
+  gshut: boolean;
 }
 
 interface NodeState {
@@ -101,7 +113,15 @@ interface NodeState {
   asPaths: number[][];
   offers: Offer[];
   ambiguous: boolean;
+  /** the best paths carry the GRACEFUL_SHUTDOWN community */
+  gshut: boolean;
 }
+
+/** What a prefix is, for the design's export filters towards servers. */
+type PrefixClass = 'loopback' | 'announce' | 'default';
+
+/** The default routes switches above servers originate with to_servers: default / default+loopbacks. */
+export const DEFAULT_ROUTES: Record<Family, string> = { ipv4: '0.0.0.0/0', ipv6: '::/0' };
 
 export function prefixesOf(node: LabNode, family: Family): string[] {
   const own: string[] = [];
@@ -111,10 +131,34 @@ export function prefixesOf(node: LabNode, family: Family): string[] {
   return own;
 }
 
-/** Does `from` send the prefixes of this origin set to its peers? Servers: only their own. */
-function exports(lab: Lab, from: LabNode, origins: ReadonlySet<string>): boolean {
+/** The nodes that originate a default towards their servers: switches with server sessions. */
+export function defaultOriginators(lab: Lab): LabNode[] {
+  if (designOf(lab).toServers === 'all') return [];
+  const role = new Map(lab.nodes.map((n) => [n.name, n.role]));
+  const withServers = new Set(lab.sessions.filter((s) => role.get(s.node) !== 'server' && role.get(s.peer) === 'server').map((s) => s.node));
+  return lab.nodes.filter((n) => withServers.has(n.name));
+}
+
+/** Why a switch does not send a prefix of this class to a server, or undefined when it does. */
+function designFilter(lab: Lab, from: LabNode, to: LabNode, cls: PrefixClass): string | undefined {
+  const d = designOf(lab);
+  if (to.role !== 'server' || from.role === 'server') return cls === 'default' ? 'the default is sent to servers only' : undefined;
+  if (d.toServers === 'all' || cls === 'default') return undefined;
+  if (d.toServers === 'default+loopbacks' && cls === 'loopback') return undefined;
+  return `design.to_servers: ${d.toServers}: leaves send servers only the default${d.toServers === 'default+loopbacks' ? ' and loopbacks' : ''}`;
+}
+
+/** Does `from` send the prefixes of this origin set to `to`? Servers: only their own; the design's filters towards servers. */
+function exports(lab: Lab, from: LabNode, to: LabNode, origins: ReadonlySet<string>, cls: PrefixClass): boolean {
+  if (designFilter(lab, from, to, cls)) return false;
   if (from.role !== 'server' || !lab.options.transitFilters) return true;
   return origins.has(from.name);
+}
+
+/** How many times a node accepts its own ASN in a path (`allowas-in`, servers sharing one ASN). */
+function allowasOf(lab: Lab, n: LabNode): number {
+  const d = designOf(lab);
+  return n.role === 'server' && d.serverAsn === 'shared' && d.toServers !== 'default' ? 1 : 0;
 }
 
 /** Does `to` accept them from `from`? The node above a server: only what that server owns. */
@@ -129,9 +173,9 @@ const key = (p: number[]) => p.join(' ');
  * Simulate propagation of the prefixes originated by one set of nodes (one node usually;
  * several for an anycast prefix); returns the converged state per node.
  */
-function propagate(lab: Lab, origins: ReadonlySet<string>, byName: Map<string, LabNode>, relax: Set<string>): Map<string, NodeState> {
+function propagate(lab: Lab, origins: ReadonlySet<string>, cls: PrefixClass, byName: Map<string, LabNode>, relax: Set<string>): Map<string, NodeState> {
   let state = new Map<string, NodeState>();
-  for (const o of origins) state.set(o, { length: 0, asPaths: [[]], offers: [], ambiguous: false });
+  for (const o of origins) state.set(o, { length: 0, asPaths: [[]], offers: [], ambiguous: false, gshut: false });
   const maxRounds = lab.nodes.length * 2 + 4;
   // each node's sessions, once: scanning every session for every node made a prefix
   // O(nodes × sessions) per round (6.5 s of CPU to predict a 400-node lab, measured)
@@ -145,9 +189,10 @@ function propagate(lab: Lab, origins: ReadonlySet<string>, byName: Map<string, L
         const nb = byName.get(s.peer);
         const nbState = state.get(s.peer);
         if (!nb || !nbState) continue;
-        if (!exports(lab, nb, origins) || !imports(lab, node, nb, origins)) continue;
+        if (!exports(lab, nb, node, origins, cls) || !imports(lab, node, nb, origins)) continue;
         const all = nbState.asPaths.map((p) => [nb.asn, ...p]);
-        const accepted = all.filter((p) => !p.includes(node.asn));
+        const allowas = allowasOf(lab, node);
+        const accepted = all.filter((p) => p.filter((a) => a === node.asn).length <= allowas);
         if (accepted.length === 0) continue;
         offers.push({
           neighbor: nb.name,
@@ -157,17 +202,21 @@ function propagate(lab: Lab, origins: ReadonlySet<string>, byName: Map<string, L
           asPaths: accepted,
           certain: accepted.length === all.length,
           ambiguousUpstream: nbState.ambiguous,
+          gshut: nbState.gshut || nb.maintenance === 'graceful-shutdown',
         });
       }
       // an originator keeps (and advertises) its own local route, but still receives the
       // other originators' copies of an anycast prefix (they count in its pfxRcd)
       if (origins.has(node.name)) {
-        next.set(node.name, { length: 0, asPaths: [[]], offers, ambiguous: false });
+        next.set(node.name, { length: 0, asPaths: [[]], offers, ambiguous: false, gshut: false });
         continue;
       }
       if (offers.length === 0) continue;
-      const length = Math.min(...offers.map((o) => o.length));
-      const best = offers.filter((o) => o.length === length);
+      // local-pref first: paths without the graceful-shutdown community, when there are any
+      const gshut = offers.every((o) => o.gshut);
+      const eligible = offers.filter((o) => o.gshut === gshut);
+      const length = Math.min(...eligible.map((o) => o.length));
+      const best = eligible.filter((o) => o.length === length);
       const seen = new Map<string, number[]>();
       for (const o of best) for (const p of o.asPaths) seen.set(key(p), p);
       const asPaths = [...seen.values()].sort((a, b) => key(a).localeCompare(key(b)));
@@ -176,7 +225,7 @@ function propagate(lab: Lab, origins: ReadonlySet<string>, byName: Map<string, L
       // without multipath-relax only identical AS paths share the load: which ones are
       // identical depends on each neighbor's own tie-break
       if (!relax.has(node.name) && best.length > 1 && asPaths.length > 1) ambiguous = true;
-      next.set(node.name, { length, asPaths, offers, ambiguous });
+      next.set(node.name, { length, asPaths, offers, ambiguous, gshut });
     }
     if (sameState(state, next)) return next;
     state = next;
@@ -188,14 +237,14 @@ function sameState(a: Map<string, NodeState>, b: Map<string, NodeState>): boolea
   if (a.size !== b.size) return false;
   for (const [k, v] of a) {
     const w = b.get(k);
-    if (!w || w.length !== v.length || w.ambiguous !== v.ambiguous) return false;
+    if (!w || w.length !== v.length || w.ambiguous !== v.ambiguous || w.gshut !== v.gshut) return false;
     if (w.asPaths.length !== v.asPaths.length) return false;
     for (let i = 0; i < v.asPaths.length; i++) if (key(v.asPaths[i]!) !== key(w.asPaths[i]!)) return false;
     if (w.offers.length !== v.offers.length) return false;
     for (let i = 0; i < v.offers.length; i++) {
       const x = v.offers[i]!;
       const y = w.offers[i]!;
-      if (x.ifname !== y.ifname || x.length !== y.length || x.certain !== y.certain || x.asPaths.length !== y.asPaths.length) return false;
+      if (x.ifname !== y.ifname || x.length !== y.length || x.certain !== y.certain || x.gshut !== y.gshut || x.asPaths.length !== y.asPaths.length) return false;
     }
   }
   return true;
@@ -208,24 +257,37 @@ export function predictFabric(lab: Lab): FabricPrediction {
       .filter((n) => new Set(lab.sessions.filter((s) => s.node === n.name).map((s) => s.peerAsn)).size >= 2)
       .map((n) => n.name),
   );
-  // group prefixes by the set of nodes originating them (anycast: more than one)
+  // group prefixes by the set of nodes originating them (anycast: more than one) and by
+  // their class (the design's filters towards servers tell loopbacks from the rest)
   const originSets = new Map<string, Set<string>>();
   const familyOf = new Map<string, Family>();
+  const classOf = new Map<string, PrefixClass>();
   for (const n of lab.nodes) {
     for (const f of ['ipv4', 'ipv6'] as const) {
-      for (const p of prefixesOf(n, f)) {
+      prefixesOf(n, f).forEach((p, i) => {
         if (!originSets.has(p)) originSets.set(p, new Set());
         originSets.get(p)!.add(n.name);
         familyOf.set(p, f);
-      }
+        const loopback = i === 0 && (f === 'ipv4' || !!n.loopback6);
+        if (classOf.get(p) !== 'loopback') classOf.set(p, loopback ? 'loopback' : 'announce');
+      });
     }
   }
-  const groupKey = (set: Set<string>) => [...set].sort().join(',');
+  const originators = defaultOriginators(lab);
+  if (originators.length) {
+    for (const f of familiesOf(lab)) {
+      originSets.set(DEFAULT_ROUTES[f], new Set(originators.map((n) => n.name)));
+      familyOf.set(DEFAULT_ROUTES[f], f);
+      classOf.set(DEFAULT_ROUTES[f], 'default');
+    }
+  }
+  const groupKey = (set: Set<string>, cls: PrefixClass) => `${cls}:${[...set].sort().join(',')}`;
   const states = new Map<string, Map<string, NodeState>>();
   const prefixesOfGroup = new Map<string, string[]>();
+  const keyOf = (p: string) => groupKey(originSets.get(p)!, classOf.get(p)!);
   for (const [p, set] of originSets) {
-    const k = groupKey(set);
-    if (!states.has(k)) states.set(k, propagate(lab, set, byName, relax));
+    const k = keyOf(p);
+    if (!states.has(k)) states.set(k, propagate(lab, set, classOf.get(p)!, byName, relax));
     prefixesOfGroup.set(k, [...(prefixesOfGroup.get(k) ?? []), p]);
   }
   const origins = new Map<string, string>([...originSets].map(([p, set]) => [p, [...set].sort().join(',')]));
@@ -235,11 +297,11 @@ export function predictFabric(lab: Lab): FabricPrediction {
     const k = `${node}|${prefix}`;
     if (routeCache.has(k)) return routeCache.get(k);
     const set = originSets.get(prefix);
-    const st = set === undefined ? undefined : states.get(groupKey(set))?.get(node);
+    const st = set === undefined ? undefined : states.get(keyOf(prefix))?.get(node);
     let r: PredictedRoute | undefined;
     if (set !== undefined && st) {
       const nextHops = st.offers
-        .filter((o) => o.length === st.length)
+        .filter((o) => o.length === st.length && o.gshut === st.gshut)
         .map((o) => ({ node: o.neighbor, ifname: o.ifname, peerIfname: o.peerIfname }))
         .sort((a, b) => a.ifname.localeCompare(b.ifname, undefined, { numeric: true }));
       r = { node, prefix, family: familyOf.get(prefix)!, origin: origins.get(prefix)!, pathLength: st.length, nextHops, ambiguous: st.ambiguous };
@@ -252,11 +314,27 @@ export function predictFabric(lab: Lab): FabricPrediction {
     const out: PredictedRoute[] = [];
     for (const [prefix, set] of originSets) {
       if (set.has(node)) continue;
-      out.push(
-        route(node, prefix) ?? { node, prefix, family: familyOf.get(prefix)!, origin: origins.get(prefix)!, pathLength: Infinity, nextHops: [], ambiguous: false },
-      );
+      const r = route(node, prefix);
+      if (r) {
+        out.push(r);
+        continue;
+      }
+      const filtered = unreachableByDesign(node, prefix);
+      out.push({ node, prefix, family: familyOf.get(prefix)!, origin: origins.get(prefix)!, pathLength: Infinity, nextHops: [], ambiguous: false, unreachable: filtered ?? 'AS-path loop detection' });
     }
     return out;
+  }
+
+  /** The design's filter that keeps a prefix from a node (its neighbours would send it otherwise). */
+  function unreachableByDesign(node: string, prefix: string): string | undefined {
+    const n = byName.get(node);
+    if (!n) return undefined;
+    for (const s of lab.sessions) {
+      if (s.node !== node) continue;
+      const why = designFilter(lab, byName.get(s.peer)!, n, classOf.get(prefix)!);
+      if (why && classOf.get(prefix) !== 'default') return why;
+    }
+    return undefined;
   }
 
   function received(node: string, ifname: string, family: Family = 'ipv4'): PredictedReceived {
@@ -288,7 +366,9 @@ export function predictFabric(lab: Lab): FabricPrediction {
           out.set(trail.join(' '), trail);
           return;
         }
-        const r = route(at, prefix);
+        // longest match: a node without a route of its own follows its default (to_servers: default)
+        let r = route(at, prefix);
+        if (!r || r.nextHops.length === 0) r = route(at, DEFAULT_ROUTES.ipv4);
         if (!r) return;
         for (const nh of r.nextHops) {
           if (trail.includes(nh.node)) continue; // a forwarding loop would be a model bug; never loop here

@@ -3,10 +3,11 @@
  * number of nodes, links and prefixes, and reports one message per mistake.
  */
 import type { FieldPath } from './expand.js';
-import type { LabNode } from './model.js';
+import type { LabDesign, LabNode } from './model.js';
+import type { LabFile } from './schema.js';
 import { type Cidr, formatAddr, overlaps, parseCidr } from './ip.js';
 
-export type Push = (path: FieldPath, message: string, hint?: string) => void;
+export type Push = (path: FieldPath, message: string, hint?: string, atKey?: boolean) => void;
 
 /** The largest 4-byte ASN FRR accepts in `router bgp` (4294967295 is reserved, RFC 7300). */
 export const ASN_MAX = 4294967294;
@@ -132,9 +133,18 @@ export interface RuleLink {
   path: FieldPath;
 }
 
-export function ruleAsns(nodes: LabNode[], links: RuleLink[], byName: Map<string, LabNode>, asnPathOf: (n: LabNode) => FieldPath, skip: Set<string>, push: Push): void {
-  // Only spines of one pod, or the super-spines, may share an ASN: anything else either
-  // breaks eBGP-everywhere or makes AS-path loop detection drop routes between them.
+export function ruleAsns(
+  nodes: LabNode[],
+  links: RuleLink[],
+  byName: Map<string, LabNode>,
+  asnPathOf: (n: LabNode) => FieldPath,
+  skip: Set<string>,
+  push: Push,
+  design: Pick<LabDesign, 'serverAsn' | 'spineAsn'> = { serverAsn: 'unique', spineAsn: 'shared' },
+): void {
+  // Only spines of one pod, or the super-spines, may share an ASN (and the servers, with
+  // design.server_asn: shared): anything else either breaks eBGP-everywhere or makes
+  // AS-path loop detection drop routes between them.
   const byAsn = new Map<number, LabNode[]>();
   for (const n of nodes) {
     if (skip.has(n.name)) continue;
@@ -142,7 +152,14 @@ export function ruleAsns(nodes: LabNode[], links: RuleLink[], byName: Map<string
     if (g) g.push(n);
     else byAsn.set(n.asn, [n]);
   }
-  const shareClass = (n: LabNode) => (n.role === 'super-spine' ? 'super-spine' : n.role === 'spine' ? `spine/${n.pod ?? 1}` : `node/${n.name}`);
+  const shareClass = (n: LabNode) =>
+    n.role === 'super-spine'
+      ? 'super-spine'
+      : n.role === 'spine' && design.spineAsn === 'shared'
+        ? `spine/${n.pod ?? 1}`
+        : n.role === 'server' && design.serverAsn === 'shared'
+          ? 'server'
+          : `node/${n.name}`;
   for (const [asn, group] of byAsn) {
     if (group.length < 2) continue;
     const first = group[0]!;
@@ -150,8 +167,10 @@ export function ruleAsns(nodes: LabNode[], links: RuleLink[], byName: Map<string
       if (shareClass(n) === shareClass(first)) continue;
       const why =
         n.role === 'server' && first.role === 'server'
-          ? 'servers need their own private ASN each (a shared one would need allowas-in)'
-          : 'only the spines of one pod (or the super-spines) share an ASN';
+          ? 'servers need their own private ASN each (or design.server_asn: shared)'
+          : n.role === 'spine' && first.role === 'spine' && design.spineAsn === 'unique'
+            ? 'design.spine_asn is unique: every spine has its own ASN'
+            : 'only the spines of one pod (or the super-spines) share an ASN';
       push(asnPathOf(n), `ASN ${asn} of "${n.name}" (${n.role}) is also used by "${first.name}" (${first.role}): ${why}`, 'set a distinct asn, or change the asn: plan');
     }
   }
@@ -197,5 +216,88 @@ export function ruleServers(
     if (n.interfaces.length === 0 && nodes.length > 1 && !wired.has(n.name)) {
       push(pathOf(n.name), `node "${n.name}" has no links`, `add a link, e.g. ["${n.name}:eth1", "leaf1:eth9"]`);
     }
+  }
+}
+
+/**
+ * The design choices against the rest of the file. A server with an ASN of its own under
+ * server_asn: shared would be neither design; to_servers other than all needs servers.
+ */
+export function ruleDesign(spec: LabFile, nodes: LabNode[], specPathOf: (name: string) => FieldPath | undefined, design: LabDesign, push: Push): void {
+  if (!spec.design) return;
+  const servers = nodes.filter((n) => n.role === 'server');
+  if (design.serverAsn === 'shared') {
+    const shared = spec.asn?.server ?? 4200000001;
+    for (const s of servers) {
+      const p = specPathOf(s.name);
+      if (p && s.asn !== shared) {
+        push([...p, 'asn'], `design.server_asn is shared: every server is in AS ${shared}, but ${s.name} sets asn ${s.asn}`, 'remove the asn: of the server (set asn.server for the shared ASN), or use design.server_asn: unique');
+      }
+    }
+  }
+  if (design.toServers !== 'all' && servers.length === 0) {
+    push(['design', 'to_servers'], `design.to_servers is ${design.toServers}, but the lab has no servers`, 'remove to_servers, or add servers (fabric.servers)', );
+  }
+  if (design.spineAsn === 'unique' && !nodes.some((n) => n.role === 'spine')) {
+    push(['design', 'spine_asn'], 'design.spine_asn is unique, but the lab has no spines', 'remove spine_asn');
+  }
+}
+
+/** hold ≥ 3 × keepalive everywhere timers are given (lab, roles, nodes). */
+export function ruleTimers(spec: LabFile, push: Push): void {
+  const check = (base: FieldPath, t: { keepalive?: number; hold?: number } | undefined, inherit: { keepalive: number; hold: number }) => {
+    if (!t) return inherit;
+    const keepalive = t.keepalive ?? inherit.keepalive;
+    const hold = t.hold ?? inherit.hold;
+    if (hold < 3 * keepalive) {
+      push([...base, t.hold !== undefined ? 'hold' : 'keepalive'], `hold time ${hold}s is under 3 × keepalive (${keepalive}s)`, 'BGP convention: hold = 3 × keepalive (3/9 in the datacenter profile)');
+    }
+    return { keepalive, hold };
+  };
+  const lab = check(['timers'], spec.timers, { keepalive: 3, hold: 9 });
+  for (const [role, r] of Object.entries(spec.roles ?? {})) check(['roles', role, 'timers'], r?.timers, lab);
+  for (const [name, n] of Object.entries(spec.nodes ?? {})) {
+    const role = n.role ? spec.roles?.[n.role]?.timers : undefined;
+    check(['nodes', name, 'timers'], n.timers, { ...lab, ...Object.fromEntries(Object.entries(role ?? {}).filter(([, v]) => v !== undefined)) });
+  }
+}
+
+/**
+ * Snippets name real nodes and interfaces, an IPv6 block only where the lab carries IPv6,
+ * and none for a node whose whole frr.conf is the user's (they would be ignored).
+ */
+export function ruleSnippets(spec: LabFile, nodes: LabNode[], byName: Map<string, LabNode>, ipv6: boolean, hintOf: (name: string) => string, push: Push): void {
+  const sn = spec.snippets;
+  if (!sn) return;
+  type Block = NonNullable<NonNullable<LabFile['snippets']>['nodes']>[string];
+  const checkBlock = (b: Block | undefined, base: FieldPath, owners: LabNode[]) => {
+    if (!b) return;
+    if (b.ipv6_unicast !== undefined && !ipv6) {
+      push([...base, 'ipv6_unicast'], 'this lab has no address-family ipv6 unicast (no IPv6 loopbacks)', 'set loopbacks.ipv6_pool, or move the lines to ipv4_unicast', true);
+    }
+    for (const ifname of Object.keys(b.interfaces ?? {})) {
+      if (ifname === 'lo') continue;
+      const lacking = owners.filter((n) => !n.interfaces.includes(ifname));
+      if (lacking.length === owners.length && owners.length) {
+        push([...base, 'interfaces', ifname], `interface ${ifname} is not a fabric interface of ${owners.length === 1 ? owners[0]!.name : `any ${owners[0]!.role}`}`, `interfaces: ${[...new Set(owners.flatMap((n) => n.interfaces))].slice(0, 8).join(', ') || 'none'}, or lo`, true);
+      }
+    }
+  };
+  for (const [role, b] of Object.entries(sn.roles ?? {})) {
+    const owners = nodes.filter((n) => n.role === role);
+    if (b && owners.length === 0) push(['snippets', 'roles', role], `the lab has no ${role} nodes: these snippets would go nowhere`, 'remove them', true);
+    checkBlock(b, ['snippets', 'roles', role], owners);
+  }
+  for (const [name, b] of Object.entries(sn.nodes ?? {})) {
+    const n = byName.get(name);
+    if (!n) {
+      push(['snippets', 'nodes', name], `unknown node "${name}"`, hintOf(name), true);
+      continue;
+    }
+    if (spec.nodes?.[name]?.frr_conf !== undefined) {
+      push(['snippets', 'nodes', name], `${name} has a frr_conf of its own: bgplab renders nothing for it, so these snippets would be ignored`, 'put the lines into that file, or remove frr_conf', true);
+      continue;
+    }
+    checkBlock(b, ['snippets', 'nodes', name], [n]);
   }
 }

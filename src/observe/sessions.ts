@@ -8,8 +8,9 @@ import { installedPrefixes, parseRib } from '../frr/routes.js';
 import { neighborReset, resetText, sessionState, summaryPeer } from '../frr/bgp.js';
 import { parseShowJson, splitJson } from '../frr/json.js';
 import type { ExpectedSession, Lab } from '../lab/model.js';
-import { familiesOf, predictFabric, type Family, type FabricPrediction } from '../lab/paths.js';
+import { DEFAULT_ROUTES, familiesOf, predictFabric, type Family, type FabricPrediction } from '../lab/paths.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { derivationScope, type DerivationScope } from '../lab/derive.js';
 import { errorText, isBgplabError } from '../util/errors.js';
 import { mapLimit } from '../util/pool.js';
 
@@ -67,6 +68,18 @@ export function sessionsFromSummary(summary: unknown, expected: readonly Expecte
 
 const predictions = new WeakMap<Lab, FabricPrediction>();
 
+const scopes = new WeakMap<Lab, DerivationScope>();
+
+/** What the model cannot derive for a lab (a user's snippets / frr.conf), once per model object. */
+export function scopeOf(lab: Lab): DerivationScope {
+  let s = scopes.get(lab);
+  if (!s) {
+    s = derivationScope(lab, predictionOf(lab));
+    scopes.set(lab, s);
+  }
+  return s;
+}
+
 /** The model's prediction for a lab, computed once per model object. */
 export function predictionOf(lab: Lab): FabricPrediction {
   let pred = predictions.get(lab);
@@ -85,13 +98,16 @@ export function predictionOf(lab: Lab): FabricPrediction {
  */
 export function expectedRoutes(lab: Lab, node: string): MissingRoute[] {
   const pred = predictionOf(lab);
+  const scope = scopeOf(lab);
   const out: MissingRoute[] = [];
-  for (const n of lab.nodes) {
-    if (n.name === node) continue;
-    const prefix = `${n.loopback}/32`;
+  // a route a user's snippet or frr.conf may change is not waited for (derive.ts)
+  const want = (prefix: string, dest: string) => {
     const r = pred.route(node, prefix);
-    if (r && r.nextHops.length > 0 && !r.ambiguous) out.push({ node, prefix, dest: n.name });
-  }
+    if (r && r.nextHops.length > 0 && !r.ambiguous && !scope.route(node, prefix).length) out.push({ node, prefix, dest });
+  };
+  for (const n of lab.nodes) if (n.name !== node) want(`${n.loopback}/32`, n.name);
+  // design.to_servers default: a server reaches the rest through the default its leaves send
+  want(DEFAULT_ROUTES.ipv4, 'the default route');
   return out;
 }
 

@@ -8,8 +8,9 @@
  *   - the switch accepts from each server only the prefixes that server owns
  *     (route-map FROM-<server> in on that interface).
  */
-import type { FrrVersion, Lab, LabNode } from '../lab/model.js';
+import { timersOf, type FrrVersion, type Lab, type LabNode, type Snippet } from '../lab/model.js';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../lab/ip.js';
+import { serverAllowasIn, toServersNeighborLines, toServersPolicy } from './frr-design.js';
 
 /** The `frr version` line of each release line: the releases bgplab's images carry
  *  (Debian bookworm 8.4.4, trixie 10.3.1). */
@@ -62,15 +63,62 @@ export function fromServerName(server: string): string {
   return `FROM-${server}`;
 }
 
+/** Where a line of a rendered frr.conf comes from: line `index` (0-based) of a user snippet. */
+export interface LineOrigin {
+  snippet: Snippet;
+  index: number;
+}
+
+export interface RenderedFrrConf {
+  text: string;
+  /** per line of text (0-based): the snippet line it is, or undefined for bgplab's own */
+  origins: (LineOrigin | undefined)[];
+  /** the node's frr.conf is the user's own file (nodes.<n>.frr_conf), as is */
+  userFile?: string;
+}
+
 export function renderFrrConf(lab: Lab, v: NodeView): string {
+  return renderFrrConfMapped(lab, v).text;
+}
+
+/** The lines of a snippet, each with its origin (blank lines and a trailing newline dropped). */
+function snippetLines(s: Snippet, indent: string): { line: string; origin: LineOrigin }[] {
+  return s.text
+    .split('\n')
+    .map((line, index) => ({ line: line.trimEnd(), origin: { snippet: s, index } }))
+    .filter((x) => x.line.trim() !== '')
+    .map((x) => ({ line: indent + x.line, origin: x.origin }));
+}
+
+export function renderFrrConfMapped(lab: Lab, v: NodeView): RenderedFrrConf {
   const n = v.node;
+  if (n.frrConf) {
+    // as is, but for top-level `exit` lines (FRR writes one after each block): the netns
+    // runtime starts each daemon with `-f frr.conf`, and a daemon that does not know a block
+    // takes its `exit` as leaving configuration mode (see below). `!` keeps the line numbers.
+    const text = (n.frrConf.text ?? '').replace(/^exit[ \t]*$/gm, '!');
+    return { text, origins: text.split('\n').map(() => undefined), userFile: n.frrConf.given };
+  }
+  const origins: (LineOrigin | undefined)[] = [];
+  const L: string[] = [];
+  const snips = (block: Snippet['block'], indent: string) => {
+    for (const s of n.snippets ?? []) {
+      if (s.block !== block) continue;
+      for (const x of snippetLines(s, indent)) {
+        origins[L.length] = x.origin;
+        L.push(x.line);
+      }
+    }
+  };
   const ipv6 = lab.nodes.some((x) => x.loopback6);
   const filters = lab.options.transitFilters;
   const own = ownPrefixes(n);
   const isServer = n.role === 'server';
   const serverPorts = isServer ? [] : v.ports.filter((p) => p.peer.role === 'server');
   const fabricPorts = isServer ? [] : v.ports.filter((p) => p.peer.role !== 'server');
-  const L: string[] = [];
+  const fabricPeers = uniqueBy(fabricPorts.map((p) => p.peer), (x) => x.name);
+  const toServers = serverPorts.length > 0;
+  const timers = timersOf(lab, n);
   // No `exit` lines: the netns runtime starts each daemon with `-f frr.conf`, and a daemon
   // that does not know a block (bgpd: `bfd`; bfdd: `interface`) would take that block's
   // `exit` as leaving configuration mode and reject everything after it (measured: a BFD
@@ -96,6 +144,7 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
   // prefix, so `network` finds it, and the node answers for every address in it. Not a
   // dummy interface: not every kernel has CONFIG_DUMMY (this machine's has not).
   for (const p of n.announce) L.push(` ${isV6(p) ? 'ipv6' : 'ip'} address ${announceAddress(p)}`);
+  snips('interface lo', ' ');
   L.push('!');
   // Unnumbered peers find each other through router advertisements, and zebra ignores
   // those arriving before its own bgpd asked for RAs on the link; a node that started a
@@ -105,6 +154,7 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
   for (const i of n.interfaces) {
     L.push(`interface ${i}`);
     L.push(' ipv6 nd ra-interval 3');
+    snips(`interface ${i}`, ' ');
     L.push('!');
   }
 
@@ -114,7 +164,7 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
     L.push(`  detect-multiplier ${n.bfd.multiplier}`);
     L.push(`  receive-interval ${n.bfd.intervalMs}`);
     L.push(`  transmit-interval ${n.bfd.intervalMs}`);
-        L.push('!');
+    L.push('!');
   }
 
   if (filters) {
@@ -153,6 +203,9 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
     L.push('! UNSAFE: options.transit_filters is false, servers can become transit nodes');
     L.push('!');
   }
+  if (toServers) L.push(...toServersPolicy(lab, fabricPeers, ipv6));
+  snips('global', '');
+  if (n.snippets?.some((s) => s.block === 'global')) L.push('!');
 
   L.push(`router bgp ${n.asn}`);
   L.push(` bgp router-id ${n.loopback}`);
@@ -161,7 +214,10 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
   // ~1.0 s after the last session came up with the default, ~0.1 s with 100 ms.
   L.push(' coalesce-time 100');
   if (needsMultipathRelax(v)) L.push(' bgp bestpath as-path multipath-relax');
-  if (lab.options.keepalive !== 3 || lab.options.hold !== 9) L.push(` timers bgp ${lab.options.keepalive} ${lab.options.hold}`);
+  if (timers.keepalive !== 3 || timers.hold !== 9) L.push(` timers bgp ${timers.keepalive} ${timers.hold}`);
+  // RFC 8326: peers lower the preference of paths through this node (local-pref 0; FRR 8.4
+  // receivers do it by themselves: measured, a leaf kept only the other spine's paths)
+  if (n.maintenance === 'graceful-shutdown') L.push(' bgp graceful-shutdown');
   const groups: { name: string; ports: { ifname: string; peer: LabNode }[] }[] = isServer
     ? [{ name: 'TOR', ports: v.ports }]
     : [
@@ -177,6 +233,8 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
     }
     for (const p of g.ports) L.push(` neighbor ${p.ifname} interface peer-group ${g.name}`);
   }
+  snips('router_bgp', ' ');
+  const allowas = serverAllowasIn(lab, n);
   L.push(' !');
   L.push(' address-family ipv4 unicast');
   for (const p of own.v4) L.push(`  network ${p}`);
@@ -184,6 +242,9 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
     if (isServer && v.ports.length) L.push('  neighbor TOR route-map TO-FABRIC out');
     for (const p of serverPorts) L.push(`  neighbor ${p.ifname} route-map ${fromServerName(p.peer.name)} in`);
   }
+  if (allowas && v.ports.length) L.push(`  neighbor TOR allowas-in ${allowas}`);
+  if (toServers) L.push(...toServersNeighborLines(lab, 'ipv4', fabricPeers));
+  snips('ipv4_unicast', '  ');
   L.push(' exit-address-family');
   if (ipv6) {
     L.push(' !');
@@ -194,10 +255,14 @@ export function renderFrrConf(lab: Lab, v: NodeView): string {
       if (isServer && v.ports.length) L.push('  neighbor TOR route-map TO-FABRIC6 out');
       for (const p of serverPorts) L.push(`  neighbor ${p.ifname} route-map ${fromServerName(p.peer.name)}-6 in`);
     }
+    if (allowas && v.ports.length) L.push(`  neighbor TOR allowas-in ${allowas}`);
+    if (toServers) L.push(...toServersNeighborLines(lab, 'ipv6', fabricPeers));
+    snips('ipv6_unicast', '  ');
     L.push(' exit-address-family');
   }
   L.push('!');
-  return L.join('\n') + '\n';
+  origins.length = L.length + 1;
+  return { text: L.join('\n') + '\n', origins };
 }
 
 /** 1024 (the usual default), or a power of two with room for 4 fds per interface on very wide nodes. */
@@ -207,11 +272,13 @@ export function daemonFdLimit(n: Pick<LabNode, 'interfaces'>): number {
 
 /** The daemons file decides which daemons start (frrinit.sh in containers, the netns runtime natively). */
 export function renderDaemons(n: LabNode): string {
+  // a user's own frr.conf with a bfd block needs bfdd whatever the lab file says
+  const bfd = n.bfd.enabled || /^bfd\b/m.test(n.frrConf?.text ?? '');
   // no staticd: bgplab renders no static routes (the netns runtime honours staticd=no; a
   // container's frrinit starts it anyway). Measured, default lab, 4 alternating runs each:
   // deploy + 3 s of the daemons 0.149 CPU-s per node without it, 0.166 with; PSS per node
   // of a 400-node fabric 14.7 MiB without, 17.0 with.
-  const on = new Set(['zebra', 'bgpd', ...(n.bfd.enabled ? ['bfdd'] : [])]);
+  const on = new Set(['zebra', 'bgpd', ...(bfd ? ['bfdd'] : [])]);
   const all = ['bgpd', 'ospfd', 'ospf6d', 'ripd', 'ripngd', 'isisd', 'pimd', 'ldpd', 'nhrpd', 'eigrpd', 'babeld', 'sharpd', 'pbrd', 'bfdd', 'fabricd', 'vrrpd', 'pathd'];
   const L = ['# generated by bgplab: the daemons this node runs', 'zebra=yes'];
   for (const d of all) L.push(`${d}=${on.has(d) ? 'yes' : 'no'}`);

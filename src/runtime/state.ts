@@ -5,12 +5,12 @@
  * a crash or a half-finished `up`. Runtime-neutral: both runtimes record their labs here.
  * faults.json beside it lists the faults injected into the running lab (src/faults).
  */
-import { link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { RuntimeKind } from './runtime.js';
 import { NAME_RE } from '../clab/topology.js';
 import { BgplabError } from '../util/errors.js';
-import { listDir } from '../util/fs.js';
+import { listDir, writeFileAtomic } from '../util/fs.js';
 
 export const STATE_ROOT = process.env['BGPLAB_STATE_DIR'] ?? '/run/bgplab';
 
@@ -92,9 +92,7 @@ const tmpName = (path: string) => `${path}.${process.pid}.${++tmpSeq}.tmp`;
 /** write-then-rename: a crash never leaves a half-written file */
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = tmpName(path);
-  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
-  await rename(tmp, path);
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
 export async function writeState(state: LabState): Promise<void> {

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   E_OUT_DIR: 'the output directory cannot be written (not a directory, a kernel file system, a conflict)',
   E_NO_MODEL: "the lab's model (bgplab.json) cannot be found",
   E_FAILOVER_TARGET: 'a failover scenario or fault names no existing link or node',
+  E_SNAPSHOT: 'a snapshot file (bgplab snapshot -o FILE, check --baseline FILE) cannot be read or written, or is not a valid snapshot',
   // the machine
   E_NOT_ROOT: 'the operation needs root',
   E_TOOL_MISSING: 'an external program is not installed',

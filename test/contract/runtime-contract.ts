@@ -19,8 +19,6 @@ export interface ContractHarness {
   name: string;
   /** a reason to skip (no root, no Docker), or false */
   skip: string | false;
-  /** a known defect of this runtime that makes the instances case fail, said in the README; skips that case */
-  knownInstancesIssue?: string;
   /** the runtime under test */
   runtime(): Promise<Runtime>;
   /** another runtime on the same machine: a lab up on one must be "already up" for the other */
@@ -186,7 +184,7 @@ export function runtimeContract(h: ContractHarness, name: string): void {
       await h.converged(rt, lab);
     }, 120_000);
 
-    it.skipIf(!!h.knownInstancesIssue)('instances: the same lab under another name deploys beside it and goes without touching it; two deploys of one name at once, one wins', async () => {
+    it('instances: the same lab under another name deploys beside it and goes without touching it; two deploys of one name at once, one wins', async () => {
       // `${name}-2` shares the prefix clab-${name}-: neither lab may count the other's parts as its own
       const second = await h.artifacts(`${name}-2`);
       const mine = await rt.leftovers(lab.name);

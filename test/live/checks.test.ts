@@ -167,6 +167,10 @@ describe.skipIf(!isRoot)('negative control: transit_filters false makes servers 
     const isolated = bad.find((r) => r.name.endsWith('no route out'))!;
     expect(isolated.message).toMatch(new RegExp(`through ${server} \\(leaf\\d:eth\\d\\): server ${server} is transit`));
     expect(bad.some((r) => r.name.endsWith('ping out fails') && r.message.includes(`crossed its servers ${server}`))).toBe(true);
+    // the audit: no policy on either side, what is advertised and accepted right now is foreign
+    const policy = bad.filter((r) => r.name.startsWith('policy: '));
+    expect(policy.some((r) => r.message.startsWith(`${server} (server, outbound`) && r.message.includes('right now'))).toBe(true);
+    expect(policy.some((r) => r.message.includes(`(inbound on eth`) && r.message.includes(`from server ${server}): no inbound policy`))).toBe(true);
     // ...and it put everything back
     expect(rs.find((r) => r.name.startsWith('stress: restore'))!.status).toBe('pass');
   }, 180_000);

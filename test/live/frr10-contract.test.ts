@@ -36,10 +36,6 @@ runtimeContract(
     skip: !docker.ok ? docker.reason : !clab ? 'containerlab is not installed (make containerlab)' : !image10 ? 'bgplab/frr:10 missing (make images)' : false,
     runtime: async () => new ClabRuntime({ deployer: 'containerlab' }),
     other: async () => new NetnsRuntime(),
-    // seen in CI: with two FRR 10 labs starting at once on containerlab, one node's
-    // mgmtd-held config (its lo address) was lost and its loopback never announced
-    // (README, FRR 10: the image's start-up race); one lab at a time converges
-    knownInstancesIssue: 'FRR 10.3 on containerlab: two labs starting at once can lose a node\'s loopback config (start-up race, README)',
     ...live,
   } satisfies ContractHarness,
   'f10cct',

@@ -135,8 +135,8 @@ describe('YAML features a legitimate lab uses', () => {
   it('an alias is a copy: a problem in it is reported where each copy is', () => {
     const r = loadLabText('name: t\nfabric: {spines: 1, leaves: 2}\nnodes:\n  leaf1: &x {colour: red}\n  leaf2: *x\n', 't.yml');
     expect(r.problems.map(formatProblem)).toEqual([
-      't.yml:4:14: nodes.leaf1.colour: unknown key "colour" (hint: allowed here: role, asn, loopback, announce, bfd, image)',
-      't.yml:5:10: nodes.leaf2.colour: unknown key "colour" (hint: allowed here: role, asn, loopback, announce, bfd, image)',
+      't.yml:4:14: nodes.leaf1.colour: unknown key "colour" (hint: allowed here: role, asn, loopback, announce, bfd, image, timers, maintenance, frr_conf)',
+      't.yml:5:10: nodes.leaf2.colour: unknown key "colour" (hint: allowed here: role, asn, loopback, announce, bfd, image, timers, maintenance, frr_conf)',
     ]);
   });
 });
@@ -173,7 +173,7 @@ describe('validation is linear: big files answer in seconds', () => {
     expect(ms).toBeLessThan(10_000);
   }, 30_000);
 
-  it('doubling the problems does not quadruple the time', () => {
+  it('four times the problems does not take sixteen times as long', () => {
     const time = (n: number) => {
       const text = bad(n);
       const t0 = performance.now();
@@ -181,10 +181,11 @@ describe('validation is linear: big files answer in seconds', () => {
       return performance.now() - t0;
     };
     time(2_000); // warm up the JIT
-    const a = Math.min(time(5_000), time(5_000));
-    const b = Math.min(time(10_000), time(10_000));
-    // quadratic would be ~4x; allow noise up to 3x
-    expect(b / a).toBeLessThan(3);
+    // best of three each: a shared, loaded machine stalls single runs (a 2x step failed
+    // once at load ~10 with 2 runs each); linear is ~4x, quadratic ~16x
+    const a = Math.min(time(2_500), time(2_500), time(2_500));
+    const b = Math.min(time(10_000), time(10_000), time(10_000));
+    expect(b / a).toBeLessThan(8);
   }, 60_000);
 
   it('the shipped labs still pass (the corpus is not rejecting good input)', () => {

@@ -53,7 +53,10 @@ describe('every emitted topology validates against containerlab\'s schema', () =
       expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 1)).toEqual([]);
       expect(ok).toBe(true);
       // what the schema does not check (shared/containerlab/README.md)
-      for (const [name, n] of Object.entries<Record<string, unknown>>(topo.topology.nodes)) {
+      // each node as containerlab sees it: topology.defaults merged under the node's own fields
+      const defaults = (topo.topology.defaults ?? {}) as Record<string, unknown>;
+      for (const [name, own] of Object.entries<Record<string, unknown>>(topo.topology.nodes)) {
+        const n = { ...defaults, ...own };
         expect(`clab-${lab.name}-${name}`).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9-._]+$/);
         expect(n['privileged']).toBe(false);
         expect(n['kind']).toBe('linux');
@@ -74,7 +77,7 @@ describe('every emitted topology validates against containerlab\'s schema', () =
     const lab = shipped('minimal.yml');
     const topo = parse(renderLab(lab).get(`${lab.name}.clab.yml`)!);
     topo.topology.nodes.spine1.privileged = 'yes';
-    topo.topology.nodes.spine1['cap-add'] = 'NET_ADMIN';
+    topo.topology.defaults['cap-add'] = 'NET_ADMIN';
     expect(validate(topo)).toBe(false);
   });
 });
