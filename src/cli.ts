@@ -55,8 +55,8 @@ function buildProgram(): Command {
 
   program
     .command('up')
-    .description('validate, generate, deploy and wait until every BGP session is Established')
-    .argument('[labfile]', 'lab file (default: labs/clos.yml)')
+    .description('validate, generate, deploy and wait until every BGP session is Established (a *.clab.yml: deploy it, wait for what its frr.conf files configure)')
+    .argument('[labfile]', 'lab file (default: labs/clos.yml), or a containerlab topology *.clab.yml to run as it is')
     .addOption(nameOption())
     .addOption(runtimeOption())
     .option('-o, --out <dir>', 'artifacts directory (default: out/<lab name>)')

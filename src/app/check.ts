@@ -13,10 +13,14 @@ import type { Runtime } from '../runtime/runtime.js';
 import { readState } from '../runtime/state.js';
 import { BgplabError } from '../util/errors.js';
 import { ignore, type AppOptions } from './events.js';
+import { compatLab, foreignModelOf, isForeignState } from './foreign.js';
 
 /** The model of a running lab: the artifacts dir recorded at deploy (state file, else the runtime's listing). */
 export async function labModel(name: string, runtime: Runtime): Promise<Lab> {
-  const dir = (await readState(name))?.dir ?? (await runtime.list().catch(() => [])).find((l) => l.name === name)?.dir;
+  const st = await readState(name);
+  // a containerlab lab bgplab did not write: its nodes and links, from its topology
+  if (st && (await isForeignState(st))) return compatLab(await foreignModelOf(st));
+  const dir = st?.dir ?? (await runtime.list().catch(() => [])).find((l) => l.name === name)?.dir;
   if (!dir) {
     throw new BgplabError('E_NO_MODEL', `cannot find the artifacts directory of lab "${name}"`, {
       hint: 'bring the lab up with bgplab up (it records where bgplab.json is)',

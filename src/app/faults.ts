@@ -112,13 +112,20 @@ export function faultsOf(lab: Lab, faults: readonly Fault[], element: string): F
 }
 
 /** Heal one element's faults (or all), then wait for the fabric and measure how long it took. */
-export async function healElements(runtime: Runtime, lab: Lab, element: string | undefined, o: AppOptions & { timeoutMs?: number } = {}): Promise<HealResult> {
+export async function healElements(
+  runtime: Runtime,
+  lab: Lab,
+  element: string | undefined,
+  /** noWait: the caller waits itself (a containerlab lab bgplab did not write converges to its own configs: observe/foreign.ts) */
+  o: AppOptions & { timeoutMs?: number; noWait?: boolean } = {},
+): Promise<HealResult> {
   const active = await activeFaults(lab.name);
   const chosen = new Set(element === undefined ? active : faultsOf(lab, active, element));
   const left = active.filter((f) => !chosen.has(f));
   if (!chosen.size) return { healed: [], errors: [], left };
   const { healed, errors } = await healAll(runtime, lab.name, (f) => [...chosen].some((c) => c.since === f.since && faultKeys(c)[0] === faultKeys(f)[0]));
   const timeoutMs = o.timeoutMs ?? 60_000;
+  if (o.noWait) return { healed, errors, left };
   if (left.length) {
     const back = uniqueSessions(healed.flatMap((f) => targetSessions(lab, faultTarget(f))));
     const w = await waitSessionsState(runtime, lab, back, true, { timeoutMs, ...(o.signal ? { signal: o.signal } : {}) });

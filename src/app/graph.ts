@@ -4,7 +4,13 @@
  */
 import { stat } from 'node:fs/promises';
 import { describeFault, faultEnds, activeFaults, type Fault } from '../faults/index.js';
-import { isSessionUp } from '../frr/bgp.js';
+import { ESTABLISHED, isSessionUp } from '../frr/bgp.js';
+import { isAdjacencyUp } from '../frr/ospf.js';
+import type { ForeignLab } from '../clab/foreign.js';
+import { observeAdjacencies, observeSessions } from '../observe/foreign.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { readState } from '../runtime/state.js';
+import { foreignModelOf, isForeignState } from './foreign.js';
 import { DEFAULT_LAB, loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
 import { observeLab, type SessionObservation } from '../observe/sessions.js';
@@ -37,6 +43,19 @@ export function graphState(lab: Lab, sessions: readonly SessionObservation[], fa
 }
 
 /**
+ * A containerlab lab bgplab did not write: its BGP sessions and OSPF adjacencies as
+ * per-interface states (a link is up when what runs over it is up; Full counts as up).
+ */
+async function foreignLinkStates(runtime: Runtime, f: ForeignLab): Promise<SessionObservation[]> {
+  const s = await observeSessions(runtime, f.name, f.sessions.filter((x) => x.link));
+  const a = await observeAdjacencies(runtime, f.name, f.adjacencies);
+  return [
+    ...s.map((x) => ({ node: x.node, ifname: x.link!.split('--')[0]!.split(':')[1]!, peer: x.peerNode ?? '?', state: x.state })),
+    ...a.map((x) => ({ node: x.node, ifname: x.ifname, peer: x.peerNode, state: isAdjacencyUp(x.state) ? ESTABLISHED : x.state })),
+  ];
+}
+
+/**
  * The picture of LAB (a running lab's name) or LABFILE (a path). Neither: the only
  * running lab, else the default lab file. A running lab is drawn with its state.
  */
@@ -52,7 +71,15 @@ export async function graphOf(what: string | undefined, format: GraphFormat): Pr
     return { text: renderGraph(lab, format), lab, live: false };
   }
   const lab = await labModel(name, sel.runtime);
-  const obs = await observeLab(sel.runtime, lab, { routes: false });
-  const state = graphState(lab, obs.flatMap((o) => o.sessions), await activeFaults(lab.name));
+  const st = await readState(name);
+  const foreign = await isForeignState(st);
+  const sessions = foreign ? await foreignLinkStates(sel.runtime, await foreignModelOf(st!)) : (await observeLab(sel.runtime, lab, { routes: false })).flatMap((o) => o.sessions);
+  const state = graphState(lab, sessions, await activeFaults(lab.name));
+  // a link nothing runs over (a host's) has no state to show: drawn as unknown, not down
+  const seen = new Set(sessions.map((x) => `${x.node}:${x.ifname}`));
+  for (const l of foreign ? lab.links : []) {
+    const id = linkId(l);
+    if (state.links.get(id) === 'down' && !seen.has(`${l.a.node}:${l.a.ifname}`) && !seen.has(`${l.b.node}:${l.b.ifname}`)) state.links.delete(id);
+  }
   return { text: renderGraph(lab, format, state), lab, live: true };
 }

@@ -7,6 +7,8 @@ import type { RunningLab } from '../runtime/runtime.js';
 import { availableRuntimes, listAllLabs, runtimeForLab } from '../runtime/select.js';
 import { readState, type LabState } from '../runtime/state.js';
 import { BgplabError } from '../util/errors.js';
+import { observeAdjacencies, observeSessions, type ForeignObservation } from '../observe/foreign.js';
+import { foreignModelOf, isForeignState } from './foreign.js';
 
 export interface LabStatus {
   lab: RunningLab;
@@ -16,6 +18,8 @@ export interface LabStatus {
   note?: string;
   nodes: NodeObservation[];
   faults: Fault[];
+  /** a containerlab lab bgplab did not write: what its frr.conf files configure, observed */
+  foreign?: ForeignObservation;
 }
 
 export async function labStatuses(name?: string): Promise<LabStatus[]> {
@@ -29,6 +33,13 @@ export async function labStatuses(name?: string): Promise<LabStatus[]> {
     const sel = await runtimeForLab(l.name);
     let model: Lab | undefined;
     let note: string | undefined;
+    const st = await readState(l.name);
+    if (sel && (await isForeignState(st))) {
+      const f = await foreignModelOf(st!);
+      const foreign = { sessions: await observeSessions(sel.runtime, l.name, f.sessions), adjacencies: await observeAdjacencies(sel.runtime, l.name, f.adjacencies), reach: [] };
+      out.push({ lab: l, state: st, nodes: [], faults: await activeFaults(l.name), foreign, note: `a containerlab topology (${st!.topology}): ${f.sessions.length} BGP sessions and ${f.adjacencies.length} OSPF adjacencies from its frr.conf files` });
+      continue;
+    }
     try {
       model = await readLabModel(l.dir);
     } catch {

@@ -146,12 +146,13 @@ export function parseTopology(text: string, file: string): DeployPlan {
     const where = `node ${nodeName}`;
     if (!NAME_RE.test(nodeName)) problems.push(`${where}: name must match ${NAME_RE.source}`);
     const own: Layer = isObj(raw) ? (raw as Layer) : {};
-    const kind = scalarString(own.kind) ?? scalarString(defaults.kind) ?? '';
     const group = scalarString(own.group) ?? scalarString(defaults.group);
-    const kindLayer: Layer = isObj(kinds[kind]) ? (kinds[kind] as Layer) : {};
     const groupLayer: Layer = group && isObj(groups[group]) ? (groups[group] as Layer) : {};
+    // the kind may come from the node, its group or the defaults (containerlab's frr01 example sets it in a group)
+    const kind = scalarString(own.kind) ?? scalarString(groupLayer.kind) ?? scalarString(defaults.kind) ?? '';
+    const kindLayer: Layer = isObj(kinds[kind]) ? (kinds[kind] as Layer) : {};
     const layers = [defaults, kindLayer, groupLayer, own];
-    if (kind !== 'linux') problems.push(`${where}: kind "${kind}" is not supported (only kind: linux nodes running FRR)`);
+    if (kind !== 'linux' && kind !== 'frr') problems.push(`${where}: kind "${kind}" is not supported (only kind: linux and kind: frr nodes)`);
 
     const mergeMap = (key: 'labels' | 'sysctls' | 'env'): [string, string][] => {
       const m = new Map<string, string>();
@@ -323,14 +324,18 @@ export function parseTopology(text: string, file: string): DeployPlan {
   return { name, file, dir, nodes, links, mgmtSkipWhenUnused: mgmt['skip-when-unused'] === true };
 }
 
-export async function loadTopology(file: string): Promise<DeployPlan> {
+/** A topology file's absolute path and text (E_TOPOLOGY when it cannot be read). */
+export async function readTopologyText(file: string): Promise<{ abs: string; text: string }> {
   const abs = resolve(file);
-  let text: string;
   try {
-    text = await readFile(abs, 'utf8');
+    return { abs, text: await readFile(abs, 'utf8') };
   } catch (e) {
     throw new BgplabError('E_TOPOLOGY', `cannot read topology ${abs}: ${(e as NodeJS.ErrnoException).code ?? e}`, { cause: e });
   }
+}
+
+export async function loadTopology(file: string): Promise<DeployPlan> {
+  const { abs, text } = await readTopologyText(file);
   return parseTopology(text, abs);
 }
 

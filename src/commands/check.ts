@@ -11,7 +11,10 @@ import { checkLab, labModel } from '../app/check.js';
 import { checkAgainstBaseline, readSnapshot } from '../app/snapshot.js';
 import { withInterrupts } from '../app/signals.js';
 import { CHECKS } from '../checks/index.js';
-import { selectChecks, type CheckRun, type RunReport } from '../checks/runner.js';
+import { runChecks, selectChecks, type CheckRun, type RunReport } from '../checks/runner.js';
+import { foreignChecks } from '../checks/foreign.js';
+import { foreignModelOf, isForeignState } from '../app/foreign.js';
+import { readState } from '../runtime/state.js';
 import { formatCauses, formatCheckHead, formatCheckRun, formatSummary } from '../report/console.js';
 import { formatJson } from '../report/json.js';
 import { formatJunit } from '../report/junit.js';
@@ -71,24 +74,32 @@ export async function emitReport(report: RunReport, o: ReportOptions): Promise<v
 }
 
 export async function checkCommand(o: CheckOptions): Promise<void> {
-  // validate --only, the tolerance and the baseline file before touching the lab
-  selectChecks(CHECKS, o.only);
+  // the tolerance and the baseline file before touching the lab (--only once the kind of lab is known: below)
   const toleranceMs = parseTolerance(o.outageToleranceMs);
   if (toleranceMs !== undefined && !o.baseline) throw new BgplabError('E_USAGE', '--outage-tolerance-ms needs --baseline FILE');
   const base = o.baseline ? await readSnapshot(o.baseline) : undefined;
   const { lab: name, runtime } = await runningLab(o.lab);
+  const st = await readState(name);
+  const foreign = await isForeignState(st);
+  // a containerlab lab bgplab did not write has its own checks (checks/foreign.ts)
+  const fmodel = foreign ? await foreignModelOf(st!) : undefined;
+  const checks = selectChecks(fmodel ? foreignChecks(fmodel) : CHECKS, o.only);
   const lab = await labModel(name, runtime);
   const ui = consoleRenderer({ quiet: o.json });
+  if (fmodel && base) throw new BgplabError('E_USAGE', '--baseline compares a bgplab lab with its snapshot; a containerlab lab bgplab did not write has none');
   const app = { onEvent: ui.onEvent, onCheck: printCheck(o) };
   const report = await withInterrupts(
     (signal) =>
-      base
-        ? checkAgainstBaseline(lab, runtime, o.only, base, { file: o.baseline!, ...(toleranceMs !== undefined ? { toleranceMs } : {}) }, { ...app, signal })
-        : checkLab(lab, runtime, o.only, { ...app, signal }),
+      fmodel
+        ? runChecks({ lab, runtime, signal, log: (m) => ui.onEvent({ type: 'log', text: m }) }, checks, { onCheck: printCheck(o) })
+        : base
+          ? checkAgainstBaseline(lab, runtime, o.only, base, { file: o.baseline!, ...(toleranceMs !== undefined ? { toleranceMs } : {}) }, { ...app, signal })
+          : checkLab(lab, runtime, o.only, { ...app, signal }),
     {
-    what: 'stopping the running check and restoring what it broke',
-    cleanup: () => `bgplab heal --all ${name} (or bgplab down ${name})`,
-  });
+      what: 'stopping the running check and restoring what it broke',
+      cleanup: () => `bgplab heal --all ${name} (or bgplab down ${name})`,
+    },
+  );
   await emitReport(report, o);
   if (report.interrupted) throw new BgplabError('E_INTERRUPTED', `interrupted: the checks of ${name} stopped; every fault they injected was restored`);
 }

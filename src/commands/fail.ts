@@ -6,6 +6,12 @@
 import chalk from 'chalk';
 import { failElement, healElements, type FailMode, type FailRequest } from '../app/faults.js';
 import { labModel } from '../app/check.js';
+import { foreignModelOf, isForeignState } from '../app/foreign.js';
+import type { ForeignLab } from '../clab/foreign.js';
+import type { Lab } from '../lab/model.js';
+import { stuckLines, waitForeign } from '../observe/foreign.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { readState } from '../runtime/state.js';
 import { withInterrupts } from '../app/signals.js';
 import { describeFault } from '../faults/index.js';
 import { runningLab } from '../runtime/select.js';
@@ -90,6 +96,8 @@ export async function healCommand(o: HealOptions): Promise<void> {
   if (!o.all && !o.element) throw new BgplabError('E_USAGE', 'heal what?', { hint: 'bgplab heal ELEMENT (node:ifname, nodeA--nodeB, node) or bgplab heal --all; bgplab status lists the active faults' });
   const { lab: name, runtime } = await runningLab(o.lab);
   const lab = await labModel(name, runtime);
+  const st = await readState(name);
+  if (await isForeignState(st)) return healForeign(runtime, lab, await foreignModelOf(st!), o);
   const r = await withInterrupts((signal) => healElements(runtime, lab, o.element, { signal, timeoutMs: o.timeoutSec * 1000 }), {
     what: 'stopping the wait (what was healed stays healed)',
     cleanup: () => `bgplab status ${name}`,
@@ -114,6 +122,34 @@ export async function healCommand(o: HealOptions): Promise<void> {
     console.log(b.ok ? chalk.green(`its ${b.sessions} session(s) Established again after ${fmt(b.elapsedMs)}`) : chalk.red(`its ${b.sessions} session(s) not all back after ${fmt(b.elapsedMs)}`));
     console.log(chalk.yellow(`still active: ${r.left.map(describeFault).join(', ')} (full reconvergence is measured once nothing is failed)`));
     if (!b.ok) process.exitCode = 1;
+  }
+  if (r.errors.length) process.exitCode = 1;
+}
+
+/** Heal on a containerlab lab bgplab did not write, then wait for what its frr.conf files configure. */
+async function healForeign(runtime: Runtime, lab: Lab, model: ForeignLab, o: HealOptions): Promise<void> {
+  const r = await healElements(runtime, lab, o.element, { noWait: true });
+  if (!r.healed.length && !r.errors.length) {
+    console.log(o.element ? `nothing to heal on ${o.element}` : 'nothing to heal: no fault is active');
+    return;
+  }
+  for (const f of r.healed) console.log(`healed: ${describeFault(f)}`);
+  for (const e of r.errors) console.log(chalk.red(`could not heal ${e}`));
+  if (r.left.length) {
+    // with faults left the lab cannot converge to its configs: no wait
+    console.log(chalk.yellow(`still active: ${r.left.map(describeFault).join(', ')} (reconvergence is measured once nothing is failed)`));
+    if (r.errors.length) process.exitCode = 1;
+    return;
+  }
+  const w = await withInterrupts((signal) => waitForeign(runtime, model, o.timeoutSec * 1000, { signal }), {
+    what: 'stopping the wait (what was healed stays healed)',
+    cleanup: () => `bgplab status ${lab.name}`,
+  });
+  if (w.ok) console.log(chalk.green(`reconverged in ${fmt(w.elapsedMs)} (every BGP session Established, OSPF adjacency Full, expected ping answered)`));
+  else {
+    console.log(chalk.red(`not reconverged after ${fmt(w.elapsedMs)}:`));
+    for (const l of stuckLines(w.last)) console.log(chalk.red(`  ${l}`));
+    process.exitCode = 1;
   }
   if (r.errors.length) process.exitCode = 1;
 }

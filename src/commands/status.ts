@@ -4,6 +4,7 @@
  */
 import chalk from 'chalk';
 import { labStatuses, orphans as findOrphans } from '../app/status.js';
+import { formatForeignWait } from '../app/foreign.js';
 import { describeFault } from '../faults/index.js';
 import { formatSessionTable, sessionRows } from '../report/sessions.js';
 import { readState } from '../runtime/state.js';
@@ -81,6 +82,7 @@ export async function statusCommand(o: StatusOptions): Promise<void> {
             missingRoutes: x.nodes.flatMap((n) => n.missingRoutes),
             errors: x.nodes.filter((n) => n.error).map((n) => ({ node: n.node, error: n.error })),
             faults: x.faults,
+            ...(x.foreign ? { bgp: x.foreign.sessions, ospf: x.foreign.adjacencies } : {}),
           })),
         },
         null,
@@ -105,7 +107,8 @@ export async function statusCommand(o: StatusOptions): Promise<void> {
       console.log(chalk.yellow(`active faults: ${x.faults.length}`));
       printTable(['FAULT', 'AGE', 'BY'], x.faults.map((f) => [describeFault(f), age(f.since), f.by]));
     }
-    if (x.note) console.log(chalk.yellow(x.note));
+    if (x.note) console.log(x.foreign ? chalk.dim(x.note) : chalk.yellow(x.note));
+    if (x.foreign) console.log(formatForeignWait({ ok: true, elapsedMs: 0, last: x.foreign }).split('\n').filter((line) => !line.includes(' reach ')).join('\n'));
     const sessions = x.nodes.flatMap((n) => n.sessions);
     if (sessions.length) console.log(formatSessionTable(sessions));
     const missing = x.nodes.flatMap((n) => n.missingRoutes);

@@ -1,3 +1,4 @@
+import { isTopologyFile } from '../app/foreign.js';
 /** bgplab test [LABFILE]: thin; the run is app/test.ts (up → every check → down). */
 import { withInterrupts } from '../app/signals.js';
 import { baselineAfter, readSnapshot } from '../app/snapshot.js';
@@ -11,6 +12,11 @@ export async function testCommand(o: TestOptions & { json: boolean; junit?: stri
   const toleranceMs = parseTolerance(o.outageToleranceMs);
   if (toleranceMs !== undefined && !o.baseline) throw new BgplabError('E_USAGE', '--outage-tolerance-ms needs --baseline FILE');
   const after = o.baseline ? baselineAfter(await readSnapshot(o.baseline), { file: o.baseline, ...(toleranceMs !== undefined ? { toleranceMs } : {}) }) : undefined;
+  if (isTopologyFile(o.labfile)) {
+    throw new BgplabError('E_USAGE', 'bgplab test runs lab files; a containerlab topology is brought up and checked step by step', {
+      hint: `bgplab up ${o.labfile} --name NAME && bgplab check NAME; bgplab down NAME`,
+    });
+  }
   // machine-readable stdout: progress and tables go to stderr or away
   const ui = consoleRenderer({ quiet: o.json });
   const r = await withInterrupts((signal) => testLab(o, { signal, onEvent: ui.onEvent, onCheck: printCheck(o), ...(after ? { after } : {}) }), {

@@ -95,7 +95,7 @@ const nodeSpec = z
   })
   .describe('a node: role and optional overrides');
 
-const traceroute = z.strictObject({
+export const tracerouteSchema = z.strictObject({
   from: z.string().describe('source node (its loopback is the source address)'),
   to: z.string().describe('destination node (its loopback)'),
   hops: z.array(z.string()).optional().describe('expected hop sequence after the source: node names or role names, e.g. [leaf, spine, leaf, server]'),
@@ -108,7 +108,7 @@ const routeCheck = z.strictObject({
   via: z.array(z.string()).describe('the interfaces of its ECMP next hops, e.g. [eth1, eth2]; [] for no route'),
 });
 
-const failover = z.strictObject({
+export const failoverSchema = z.strictObject({
   name: z.string().optional(),
   kind: z.enum(['link-down', 'link-cut', 'node-down']).describe('link-down: one end admin down; link-cut: 100% loss, carrier kept; node-down: routing stopped'),
   target: z.string().describe('"node:interface" for link scenarios, a node name for node-down'),
@@ -210,9 +210,9 @@ export const labFileSchema = z
       .describe('explicit links: ["a:eth1", "b:eth1"] or { endpoints: [...] }'),
     checks: z
       .strictObject({
-        traceroute: z.array(traceroute).optional(),
+        traceroute: z.array(tracerouteSchema).optional(),
         routes: z.array(routeCheck).optional().describe('expected next hops of routes the model cannot derive (snippets, frr_conf)'),
-        failover: z.array(failover).optional(),
+        failover: z.array(failoverSchema).optional(),
       })
       .optional()
       .describe('expectations for `bgplab check`; defaults are derived from the topology when absent'),

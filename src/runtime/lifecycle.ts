@@ -3,7 +3,7 @@
  * state record written before anything is created, and one destroy-on-failure path.
  * Runtimes only create and remove; this decides when.
  */
-import { findTopologyFile, loadTopology } from '../clab/topology.js';
+import { findTopologyFile, loadTopology, type DeployPlan } from '../clab/topology.js';
 import { BgplabError, isBgplabError } from '../util/errors.js';
 import { assertHostFits } from './host-facts.js';
 import type { DeployOptions, PreparedLab, Runtime } from './runtime.js';
@@ -40,9 +40,16 @@ export interface DeployedLab {
  * check that it fits the machine (host-facts.ts), record the state, create. On any failure what was created is destroyed before the
  * error is thrown, and the error says so.
  */
-export async function deployLab(runtime: Runtime, dir: string, others: readonly Runtime[], opts: DeployOptions = {}): Promise<DeployedLab> {
+export async function deployLab(
+  runtime: Runtime,
+  dir: string,
+  others: readonly Runtime[],
+  opts: DeployOptions = {},
+  /** a plan read (and renamed) by the caller: a containerlab topology bgplab did not write (src/app/foreign.ts) */
+  given?: DeployPlan,
+): Promise<DeployedLab> {
   await runtime.preflight();
-  const plan = await loadTopology(await findTopologyFile(dir));
+  const plan = given ?? (await loadTopology(await findTopologyFile(dir)));
   await assertNotUp(plan.name, others);
   const prepared = await runtime.prepare(plan);
   // what the lab needs from the machine (shared by every lab on it) against what is left:
