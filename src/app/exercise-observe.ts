@@ -43,7 +43,9 @@ const READ_ONLY = new Set(['ecmp', 'session', 'bfd', 'route', 'no-route', 'sends
 export async function evaluateExpectations(ctx: CheckContext, list: readonly Expectation[]): Promise<CheckResult[]> {
   const cheap = list.filter((e) => READ_ONLY.has(kindOf(e)));
   const costly = list.filter((e) => !READ_ONLY.has(kindOf(e)));
-  const first = cheap.length ? await settled(() => mapLimit(cheap, 4, (e) => evaluate(ctx, e)), { signal: ctx.signal }) : [];
+  // the stage's checks ran first and already waited for a converging lab (checks/settle.ts:
+  // 4 s of no change); 2 s more of the same failing reading is a broken stage, not a slow one
+  const first = cheap.length ? await settled(() => mapLimit(cheap, 4, (e) => evaluate(ctx, e)), { signal: ctx.signal, stableMs: 2000 }) : [];
   const rest: CheckResult[] = [];
   for (const e of costly) {
     if (ctx.signal?.aborted) break;

@@ -25,6 +25,7 @@ import { loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
 import { prefixesOf } from '../lab/paths.js';
 import { observeLab } from '../observe/sessions.js';
+import { waitForLab } from '../observe/wait.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { runningLab, runtimeForLab, type RuntimeChoice } from '../runtime/select.js';
 import { readExerciseProgress, writeExerciseProgress } from '../runtime/state.js';
@@ -280,7 +281,12 @@ export async function solveExercise(name: string | undefined, app: AppOptions = 
   if (finished(progress)) throw new BgplabError('E_EXERCISE', `every stage of ${e.id} is done`, { hint: `bgplab exercise reset ${lab.name}` });
   const solution = e.x.stages[progress.stage]!.solution;
   await applySolution(runtime, lab, solution, app);
-  const settledMs = await settle(runtime, lab, app.signal);
+  // a reference solution leaves every session up and every loopback route in place; a session
+  // that was refused (Bad Peer AS) sits in Idle for seconds after the fix without any change
+  // a settle could see, so wait for that first (bounded: a solution that cannot converge is reported by check)
+  const t0 = performance.now();
+  await waitForLab(runtime, lab, 30_000, app.signal ? { signal: app.signal } : {});
+  const settledMs = Math.round(performance.now() - t0) + (await settle(runtime, lab, app.signal));
   const p = recordSolve(progress);
   await writeExerciseProgress(lab.name, p);
   return { ...view(e, p), solution, settledMs };

@@ -36,7 +36,11 @@ export function formatExerciseCheck(report: RunReport, stageNo: number, passed: 
     causes.forEach((c, i) => {
       out.push(`  ${chalk.red('✗')} ${i + 1}. ${c.summary}`);
       for (const r of c.roots.slice(0, 3)) if (!c.summary.includes(r.message)) out.push(chalk.dim(`       ${r.message}`));
-      if (c.consequences.length) out.push(chalk.dim(`       and ${c.consequences.length} failure(s) that follow from it (${countByCheck(c.consequences)})`));
+      // the stage's own goals are few and are what the student works towards: named, not counted
+      const goals = c.consequences.filter((r) => r.check === 'exercise');
+      const rest = c.consequences.filter((r) => r.check !== 'exercise');
+      for (const g of goals) out.push(`       ${chalk.red('→')} ${g.message}`);
+      if (rest.length) out.push(chalk.dim(`       and ${rest.length} failure(s) that follow from it (${countByCheck(rest)})`));
     });
   }
   const holds: string[] = [];
