@@ -30,7 +30,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { runningLab, runtimeForLab, type RuntimeChoice } from '../runtime/select.js';
 import { readExerciseProgress, writeExerciseProgress } from '../runtime/state.js';
 import { BgplabError, isBgplabError } from '../util/errors.js';
-import { pollUntil, throwIfAborted } from '../util/pool.js';
+import { mapLimit, pollUntil, throwIfAborted } from '../util/pool.js';
 import { downLab } from './down.js';
 import { ignore, type AppOptions } from './events.js';
 import { EXERCISE_CHECK_BY, evaluateExpectations } from './exercise-observe.js';
@@ -108,6 +108,19 @@ export async function listExercises(root = exercisesRoot()): Promise<ExerciseLis
 
 async function applyVtysh(runtime: Runtime, lab: string, per: Record<string, string[]> | undefined): Promise<void> {
   for (const [node, lines] of Object.entries(per ?? {})) await runtime.vtysh(lab, node, lines);
+  await refreshPolicies(runtime, lab, Object.keys(per ?? {}));
+}
+
+/**
+ * Apply changed route-maps and prefix-lists now: FRR applies them only when its route-map
+ * delay timer fires (5 s by default; measured 5.2-5.3 s from a prefix-list change to the
+ * withdrawal here), which a check run right after a change races. A soft clear re-runs
+ * every policy at once (0.7-1.0 s to the withdrawal, measured) and resets no session.
+ * Run on the nodes a setup or solution changed, and on every node before a check (the
+ * student's own changes). A node without `router bgp` refuses it, which is fine.
+ */
+export async function refreshPolicies(runtime: Runtime, lab: string, nodes: readonly string[]): Promise<void> {
+  await mapLimit(nodes, 8, (n) => runtime.vtysh(lab, n, ['clear bgp ipv4 unicast * soft']).catch(() => undefined));
 }
 
 async function applySetup(runtime: Runtime, lab: Lab, s: Setup | undefined, app: AppOptions): Promise<void> {
@@ -191,10 +204,12 @@ export async function startExercise(o: StartOptions, app: AppOptions = {}): Prom
     });
   }
   const up = await bringUp({ labfile: e.labfile, name, runtime: o.runtime, timeoutSec: o.timeoutSec }, app);
-  onEvent({ type: 'log', text: `applying the starting state of ${e.id}` });
-  await applyStartingState(up.selected.runtime, up.lab, e, 0, app);
+  // recorded before the starting state is applied: a start interrupted half-way is still this
+  // exercise's lab, which `exercise reset` completes
   const progress = newProgress(e.x, { exercise: e.id, dir: e.dir, lab: name, runtime: up.selected.kind });
   await writeExerciseProgress(name, progress);
+  onEvent({ type: 'log', text: `applying the starting state of ${e.id}` });
+  await applyStartingState(up.selected.runtime, up.lab, e, 0, app);
   return { ...view(e, progress), reused: false };
 }
 
@@ -236,6 +251,7 @@ export async function checkExercise(name: string | undefined, app: AppOptions & 
   if (finished(progress)) throw new BgplabError('E_EXERCISE', `every stage of ${e.id} is done`, { hint: `bgplab exercise reset ${lab.name} starts the last stage again; bgplab down ${lab.name} ends it` });
   const stage = e.x.stages[progress.stage]!;
   const t0 = Date.now();
+  await refreshPolicies(runtime, lab.name, lab.nodes.map((n) => n.name));
   const base: RunReport = stage.checks.length
     ? await checkLab(lab, runtime, stage.checks, app)
     : { lab: lab.name, runtime: runtime.kind, startedAt: new Date().toISOString(), durationMs: 0, checks: [], counts: { pass: 0, fail: 0, skip: 0 }, passed: true };
@@ -244,7 +260,8 @@ export async function checkExercise(name: string | undefined, app: AppOptions & 
   try {
     results = await evaluateExpectations({ lab, runtime, log: (m) => app.onEvent?.({ type: 'log', text: m }), ...(app.signal ? { signal: app.signal } : {}) }, stage.expect);
   } finally {
-    await healAll(runtime, lab.name, (f) => f.by === EXERCISE_CHECK_BY);
+    // what an expectation broke (its own faults, a failover scenario's) goes now, also when interrupted
+    await healAll(runtime, lab.name, (f) => f.by === EXERCISE_CHECK_BY || f.by.startsWith('check '));
   }
   const own: CheckRun = { id: 'exercise', description: `stage ${progress.stage + 1}: ${stage.title}`, results, durationMs: Date.now() - t1 };
   if (results.length) app.onCheck?.(own);
