@@ -12,7 +12,8 @@ import { formatTable } from './table.js';
 
 export function formatExerciseList(xs: readonly ExerciseListing[]): string {
   const rows = xs.map((x) => [x.id, x.error ? chalk.red('invalid') : String(x.stages), x.error ? x.error.split('\n')[0]! : `${x.title}: ${x.summary}`]);
-  return formatTable(['ID', 'STAGES', 'EXERCISE'], rows);
+  const problems = xs.filter((x) => x.error).flatMap((x) => x.error!.split('\n').slice(1).map((l) => `  ${l}`));
+  return [formatTable(['ID', 'STAGES', 'EXERCISE'], rows), ...(problems.length ? ['', ...problems] : [])].join('\n');
 }
 
 export function formatStage(x: ExerciseFile, p: Progress, stage: Stage | undefined): string {

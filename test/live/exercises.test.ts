@@ -118,7 +118,7 @@ const CASES: { id: string; lab: string; stages: StageCase[] }[] = [
   },
 ];
 
-const out = (r: { all?: string }) => r.all ?? '';
+const out = (r: { all?: string; message?: string }) => r.all ?? r.message ?? '';
 
 describe.skipIf(!isRoot)('exercises (netns, real FRR)', () => {
   beforeAll(async () => {
