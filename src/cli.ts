@@ -147,6 +147,48 @@ function buildProgram(): Command {
       (await import('./commands/snapshot.js')).snapshotCommand({ lab, out: o.out, only: o.only?.split(',').map((s) => s.trim()).filter(Boolean), json: !!o.json, junit: o.junit, verbose: !!o.verbose }),
     );
 
+  const exercise = program.command('exercise').description('training exercises: a lab, a story, stages with checks, hints and reference solutions (labs/exercises/)');
+  exercise
+    .command('list')
+    .description('the shipped exercises')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => (await import('./commands/exercise.js')).exerciseListCommand({ json: !!o.json }));
+  exercise
+    .command('start')
+    .description("bring the exercise's lab up (or reuse it when it already runs this exercise) and apply its starting state")
+    .argument('<id>', 'exercise id (bgplab exercise list)')
+    .addOption(new Option('-n, --name <lab>', "lab name (default: the exercise lab's name), e.g. one per student: --name s1"))
+    .addOption(runtimeOption())
+    .option('--timeout <seconds>', 'how long to wait for sessions and routes', '60')
+    .action(async (id: string, o: { name?: string; runtime: string; timeout: string }) => (await import('./commands/exercise.js')).exerciseStartCommand({ id, name: o.name, runtime: o.runtime as 'auto', timeoutSec: Number(o.timeout) }));
+  exercise
+    .command('status')
+    .description('the task and the current stage')
+    .argument('[lab]', 'lab name (default: the only running lab)')
+    .action(async (lab: string | undefined) => (await import('./commands/exercise.js')).exerciseStatusCommand({ lab }));
+  exercise
+    .command('check')
+    .description("run the current stage's checks: what is wrong (causes first) and what holds; a pass moves to the next stage")
+    .argument('[lab]', 'lab name (default: the only running lab)')
+    .option('--json', 'machine-readable output')
+    .action(async (lab: string | undefined, o: { json?: boolean }) => (await import('./commands/exercise.js')).exerciseCheckCommand({ lab, json: !!o.json }));
+  exercise
+    .command('hint')
+    .description('the next hint of the current stage')
+    .argument('[lab]', 'lab name (default: the only running lab)')
+    .action(async (lab: string | undefined) => (await import('./commands/exercise.js')).exerciseHintCommand({ lab }));
+  exercise
+    .command('solve')
+    .description("apply the current stage's reference solution (for instructors)")
+    .argument('[lab]', 'lab name (default: the only running lab)')
+    .action(async (lab: string | undefined) => (await import('./commands/exercise.js')).exerciseSolveCommand({ lab }));
+  exercise
+    .command('reset')
+    .description("back to the current stage's starting state (the lab is taken down and brought up again)")
+    .argument('[lab]', 'lab name (default: the only running lab)')
+    .option('--timeout <seconds>', 'how long to wait for sessions and routes', '60')
+    .action(async (lab: string | undefined, o: { timeout: string }) => (await import('./commands/exercise.js')).exerciseResetCommand({ lab, timeoutSec: Number(o.timeout) }));
+
   program
     .command('fail')
     .description('break an element of a running lab: ELEMENT is node:ifname, nodeA--nodeB or node (recorded; bgplab heal restores it)')

@@ -93,7 +93,13 @@ export function diagnose(runs: readonly CheckRun[], owners: ReadonlyMap<string, 
   }
 
   // 2-4. everything else: explained by a cause that shares a node, else a cause of its own
-  const rest = failing.filter((r) => !downSession(r)).sort((a, b) => layerOf(a) - layerOf(b));
+  // within a layer, a failure at the session with the prefix's own origin comes first: leaf1
+  // taking nothing from server1 (a filter) explains spine1 missing server1's prefix via leaf1
+  const atOrigin = (r: CheckResult) => {
+    const own = ['missing', 'unexpected'].flatMap((k) => (Array.isArray(r.measured?.[k]) ? (r.measured![k] as string[]) : [])).flatMap((p) => owners.get(p) ?? []);
+    return own.some((n) => r.subject?.nodes.includes(n)) ? 0 : 1;
+  };
+  const rest = failing.filter((r) => !downSession(r)).sort((a, b) => layerOf(a) - layerOf(b) || atOrigin(a) - atOrigin(b));
   for (const r of rest) {
     const about = aboutOf(r);
     const c = causes.find((x) => about.some((n) => x.reach.has(n)));

@@ -341,9 +341,10 @@ export function formatProblem(p: LocatedProblem): string {
 }
 
 /** A shape problem, and what to drop from the document for the next round (default: its path). */
-type ShapeProblem = LabProblem & { cut?: FieldPath; /** an unknown key: dropping it loses nothing */ extra?: boolean };
+export type ShapeProblem = LabProblem & { cut?: FieldPath; /** an unknown key: dropping it loses nothing */ extra?: boolean };
 
-function fromZod(issue: z.core.$ZodIssue, data: unknown): ShapeProblem[] {
+/** One zod issue as located-ready problems; `schema` names the allowed keys of an unknown one (the lab file's by default; exercise files pass theirs). */
+export function fromZod(issue: z.core.$ZodIssue, data: unknown, schema: unknown = labFileSchema): ShapeProblem[] {
   const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((k) => ({
@@ -351,7 +352,7 @@ function fromZod(issue: z.core.$ZodIssue, data: unknown): ShapeProblem[] {
       atKey: true,
       extra: true,
       message: `unknown key "${k}"`,
-      hint: knownKeysHint(path, data),
+      hint: knownKeysHint(path, schema),
     }));
   }
   if (issue.code === 'invalid_union') {
@@ -382,9 +383,9 @@ function unionMessage(path: FieldPath): string {
   return 'value has the wrong shape';
 }
 
-function knownKeysHint(path: FieldPath, _data: unknown): string {
+function knownKeysHint(path: FieldPath, schema: unknown): string {
   // Walk the zod schema's shape along path to list the allowed keys.
-  let s: unknown = labFileSchema;
+  let s: unknown = schema;
   for (const seg of path) {
     s = unwrap(s);
     const def = (s as { def?: { type?: string; shape?: Record<string, unknown>; valueType?: unknown; element?: unknown } }).def;
@@ -416,7 +417,7 @@ function unwrap(s: unknown): unknown {
  * keys are indexed once, on first use: looking a key up by scanning the mapping per problem
  * made 8,000 problems in one mapping take 6.7 s (measured), the index makes it linear.
  */
-class OffsetIndex {
+export class OffsetIndex {
   private readonly maps = new WeakMap<object, Map<string, Pair>>();
   constructor(private readonly doc: Document) {}
 

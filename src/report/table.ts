@@ -4,9 +4,12 @@ import chalk from 'chalk';
 // eslint-disable-next-line no-control-regex
 const width = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').length;
 
-export function printTable(head: string[], rows: string[][]): void {
+export function formatTable(head: string[], rows: string[][]): string {
   const w = head.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
   const line = (cells: string[]) => cells.map((c, i) => c + ' '.repeat(Math.max(0, w[i]! - width(c)))).join('  ').trimEnd();
-  console.log(chalk.bold(line(head)));
-  for (const r of rows) console.log(line(r));
+  return [chalk.bold(line(head)), ...rows.map(line)].join('\n');
+}
+
+export function printTable(head: string[], rows: string[][]): void {
+  console.log(formatTable(head, rows));
 }

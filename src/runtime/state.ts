@@ -157,3 +157,19 @@ export async function removeLabState(lab: string): Promise<void> {
   assertLabName(lab);
   await rm(labStateDir(lab), { recursive: true, force: true });
 }
+
+/** A training exercise's progress in this lab (src/exercise/progress.ts gives it its shape). */
+export const exercisePath = (lab: string) => join(STATE_ROOT, lab, 'exercise.json');
+
+export async function readExerciseProgress<P>(lab: string): Promise<P | undefined> {
+  try {
+    return JSON.parse(await readFile(exercisePath(lab), 'utf8')) as P;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeExerciseProgress<P>(lab: string, progress: P): Promise<void> {
+  assertLabName(lab);
+  await writeJsonAtomic(exercisePath(lab), progress);
+}

@@ -18,6 +18,9 @@ export const ERROR_CODES = {
   E_ARTIFACTS: 'the generated artifacts (topology, bgplab.json, FRR files) are missing or unreadable',
   E_OUT_DIR: 'the output directory cannot be written (not a directory, a kernel file system, a conflict)',
   E_NO_MODEL: "the lab's model (bgplab.json) cannot be found",
+  E_EXERCISE_INVALID: 'an exercise file has problems (each listed with file:line:col)',
+  E_EXERCISE_UNKNOWN: 'no exercise of that id is shipped',
+  E_EXERCISE: 'the lab runs no exercise, another exercise, or the exercise cannot go on (data says which)',
   E_FAILOVER_TARGET: 'a failover scenario or fault names no existing link or node',
   E_SNAPSHOT: 'a snapshot file (bgplab snapshot -o FILE, check --baseline FILE) cannot be read or written, or is not a valid snapshot',
   // the machine

@@ -97,4 +97,14 @@ describe('settled', () => {
     expect(out).toEqual([]);
     expect(n).toBe(3);
   });
+
+  it("a prefix-count failure at the session with the prefix's origin is the cause; the same prefix missing further on follows from it", () => {
+    // the route-map typo: leaf1 takes nothing from server1, so spine1 misses server1's prefix from leaf1
+    const far = session('spine1', 'eth1', 'leaf1', 'eth1', 'Established', { status: 'fail', measured: { missing: ['10.0.3.1/32'] } });
+    const near = session('leaf1', 'eth2', 'server1', 'eth1', 'Established', { status: 'fail', measured: { missing: ['10.0.3.1/32'] } });
+    const causes = diagnose([run('sessions', [far, near])], new Map([['10.0.3.1/32', ['server1']]]));
+    expect(causes).toHaveLength(1);
+    expect(causes[0]!.roots.map((r) => r.name)).toEqual(['leaf1:eth2 → server1']);
+    expect(causes[0]!.consequences.map((r) => r.name)).toEqual(['spine1:eth1 → leaf1']);
+  });
 });
