@@ -9,10 +9,16 @@ import { CONTAINER_NAME_MAX, ENDPOINT_RE, IFNAME_MAX, IFNAME_RE, NAME_RE } from 
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { BfdSettings, BgpTimers, ExpectedSession, FrrVersion, FailoverScenario, Lab, LabDesign, LabLink, LabNode, Role, RouteExpectation, Snippet, TracerouteExpectation } from './model.js';
 import { DEFAULT_DESIGN, DEFAULT_FRR, ROLES } from './model.js';
-import { type Cidr, formatAddr, formatCidr, overlaps, parseCidr, parseIPv4, parseIPv6 } from './ip.js';
+import { formatAddr, formatCidr, overlaps, parseCidr, parseIPv4, parseIPv6 } from './ip.js';
+import { loopbackPrefixes, resolvePool, resolvePool6, ROLE_BLOCK } from './addressing.js';
+import { describePath, MAX_LINKS, MAX_NODES, type DraftLink, type DraftNode, type FieldPath } from './draft.js';
+import { generateFabric } from './fabric.js';
 import { notUnicast, ruleAnnounceCoversLoopback, ruleAsnPlan, ruleAsns, ruleDesign, ruleLoopbacks, ruleServers, ruleSnippets, ruleTimers } from './rules.js';
 
-export type FieldPath = (string | number)[];
+
+export { describePath, type FieldPath } from './draft.js';
+export { DEFAULT_POOL, ROLE_BLOCK } from './addressing.js';
+export { MAX_LINKS, MAX_NODES } from './draft.js';
 
 export interface LabProblem {
   path: FieldPath;
@@ -24,32 +30,11 @@ export interface LabProblem {
 
 /** The node image of each FRR version (images/build-offline.sh builds both). */
 export const FRR_IMAGE: Record<FrrVersion, string> = { '8.4': 'bgplab/frr:latest', '10': 'bgplab/frr:10' };
-export const DEFAULT_POOL = '10.0.0.0/16';
 export const DEFAULT_ASN = { 'super-spine': 64900, spine: 65000, leaf: 65101, server: 4200000001, border: 64601, router: 64701 } as const;
 /** Loopback role blocks: the block index inside the pool tells the role. */
-export const ROLE_BLOCK: Record<Role, number> = { spine: 1, leaf: 2, server: 3, 'super-spine': 4, border: 5, router: 6 };
 export const DEFAULT_BFD: BfdSettings = { enabled: false, intervalMs: 300, multiplier: 3 };
 /** Interfaces bgplab reserves inside a node. */
 export const RESERVED_IFNAMES = new Set(['lo', 'eth0']);
-
-interface DraftNode {
-  name: string;
-  role?: Role;
-  pod?: number;
-  /** index within its role (1-based), for ASN and loopback numbering */
-  index: number;
-  path: FieldPath;
-  spec?: NonNullable<LabFile['nodes']>[string];
-  specPath?: FieldPath;
-}
-
-interface DraftLink {
-  a: { node: string; ifname: string };
-  b: { node: string; ifname: string };
-  path: FieldPath;
-  /** endpoint paths (for errors about one side) */
-  epPath: [FieldPath, FieldPath];
-}
 
 export interface ExpandResult {
   lab?: Lab;
@@ -58,14 +43,6 @@ export interface ExpandResult {
   fields?: Map<object, FieldPath>;
 }
 
-/**
- * 10,000 nodes: at the measured 17 MiB (PSS) of FRR per node that is 170 GB, past any
- * machine bgplab runs on, while the schema's per-field bounds multiply to 168,000 nodes
- * and 2 million links (measured: 30 s and 2.3 GB just to list their problems).
- */
-export const MAX_NODES = 10_000;
-/** Each link is two veth interfaces and two BGP sessions. */
-export const MAX_LINKS = 100_000;
 
 export interface ExpandOptions {
   /** the spec lost fields to shape errors: skip the rules about absent things (no nodes, no links) */
@@ -353,92 +330,6 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
 
 // ---------------------------------------------------------------------------------
 
-function generateFabric(
-  f: NonNullable<LabFile['fabric']>,
-  drafts: Map<string, DraftNode>,
-  links: DraftLink[],
-  push: (path: FieldPath, message: string, hint?: string) => void,
-): boolean {
-  const pods = f.pods ?? 1;
-  const uplinks = f.server_uplinks ?? 2;
-  const servers = f.servers ?? 0;
-  if (pods > 1 && f.super_spines === undefined) {
-    push(['fabric', 'pods'], `a ${pods}-pod fabric needs super-spines`, 'add `super_spines: 2` (or more) under fabric:');
-    return false;
-  }
-  if (pods === 1 && f.super_spines !== undefined) {
-    push(['fabric', 'super_spines'], `super_spines without pods: 2 or more would be dropped: super-spines connect pods, and this fabric has one`, 'add `pods: 2` (or more) for a 3-tier fabric, or remove super_spines');
-    return false;
-  }
-  const supersN = pods > 1 ? f.super_spines! : 0;
-  const nodeCount = supersN + pods * (f.spines + f.leaves + (f.leaves >= uplinks ? servers : 0));
-  const linkCount = pods * (f.spines * f.leaves + servers * uplinks) + pods * f.spines * supersN;
-  if (nodeCount > MAX_NODES || linkCount > MAX_LINKS) {
-    const over = nodeCount > MAX_NODES ? `${nodeCount} nodes, over the ${MAX_NODES}` : `${linkCount} links, over the ${MAX_LINKS}`;
-    push(['fabric'], `this fabric has ${over} bgplab runs`, 'a node costs about 17 MiB of FRR memory: use fewer pods, spines, leaves or servers');
-    return false;
-  }
-  if (servers > 0 && uplinks === 2 && f.leaves % 2 !== 0) {
-    // reported, and the fabric is still generated (the odd leaf gets no servers) so that
-    // the rest of the file is checked against it
-    push(['fabric', 'leaves'], `leaves must be even when servers are dual-homed (leaf pairs 1+2, 3+4, ...): got ${f.leaves}`, `use leaves: ${f.leaves + 1}, or server_uplinks: 1`);
-  }
-  const fp: FieldPath = ['fabric'];
-  const ifCount = new Map<string, number>();
-  const nextIf = (node: string) => {
-    const n = (ifCount.get(node) ?? 0) + 1;
-    ifCount.set(node, n);
-    return `eth${n}`;
-  };
-  const add = (name: string, role: Role, index: number, pod?: number) => {
-    const d: DraftNode = { name, role, index, path: fp };
-    if (pods > 1 && pod !== undefined) d.pod = pod;
-    drafts.set(name, d);
-  };
-  const link = (a: string, b: string) => {
-    links.push({ a: { node: a, ifname: nextIf(a) }, b: { node: b, ifname: nextIf(b) }, path: fp, epPath: [fp, fp] });
-  };
-  const supers: string[] = [];
-  for (let i = 1; i <= (pods > 1 ? f.super_spines! : 0); i++) {
-    supers.push(`superspine${i}`);
-    add(`superspine${i}`, 'super-spine', i);
-  }
-  let spineN = 0;
-  let leafN = 0;
-  let serverN = 0;
-  const podSpines: string[][] = [];
-  for (let p = 1; p <= pods; p++) {
-    const spines: string[] = [];
-    const leaves: string[] = [];
-    for (let i = 0; i < f.spines; i++) {
-      spines.push(`spine${++spineN}`);
-      add(`spine${spineN}`, 'spine', spineN, p);
-    }
-    for (let i = 0; i < f.leaves; i++) {
-      leaves.push(`leaf${++leafN}`);
-      add(`leaf${leafN}`, 'leaf', leafN, p);
-    }
-    podSpines.push(spines);
-    // leaf ethS is its uplink to spine S of its pod; spine ethL is its downlink to leaf L
-    for (const l of leaves) for (const s of spines) link(l, s);
-    // servers: contiguous blocks per leaf pair (rack), server eth1/eth2 to the pair
-    const groups = uplinks === 2 ? Math.floor(leaves.length / 2) : leaves.length;
-    for (let i = 0; i < (groups > 0 ? servers : 0); i++) {
-      const srv = `server${++serverN}`;
-      add(srv, 'server', serverN, p);
-      const g = Math.floor((i * groups) / servers);
-      if (uplinks === 2) {
-        link(srv, leaves[2 * g]!);
-        link(srv, leaves[2 * g + 1]!);
-      } else link(srv, leaves[g]!);
-    }
-  }
-  // 3-tier: every pod spine connects to every super-spine (after the pod links, so
-  // spine downlinks keep eth1..ethL and uplinks follow)
-  for (const spines of podSpines) for (const s of spines) for (const ss of supers) link(s, ss);
-  return true;
-}
-
 /**
  * "known nodes: ..." hints: the known names grouped by stem (leaf12 -> leaf) once, instead
  * of filtering every known name per unknown one (quadratic with many bad links).
@@ -469,75 +360,6 @@ function nextFreeIf(node: string, used: Map<string, FieldPath>, from: Map<string
   return `eth${i}`;
 }
 
-export function describePath(p: FieldPath): string {
-  if (p.length === 0) return 'the top level';
-  return p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
-}
-
-interface Pool {
-  cidr: Cidr;
-  base: bigint;
-  blockSize: bigint;
-}
-
-function resolvePool(spec: LabFile, drafts: Map<string, DraftNode>, push: (p: FieldPath, m: string, h?: string) => void): Pool | undefined {
-  const poolStr = spec.loopbacks?.pool ?? DEFAULT_POOL;
-  const c = parseCidr(poolStr);
-  const ppath: FieldPath = spec.loopbacks?.pool ? ['loopbacks', 'pool'] : [];
-  if ('error' in c) {
-    push(ppath, `loopback pool: ${c.error}`);
-    return undefined;
-  }
-  if (c.family !== 4) {
-    push(ppath, `loopback pool ${poolStr} must be IPv4`, 'IPv6 loopbacks go in loopbacks.ipv6_pool');
-    return undefined;
-  }
-  const badPool = notUnicast(c);
-  if (badPool) {
-    push(ppath, `loopback pool ${poolStr} is not usable unicast space: it overlaps ${badPool}`, 'use a private pool such as 10.0.0.0/16');
-    return undefined;
-  }
-  // the largest role decides the block size: its nodes are numbered 1..n inside the block
-  const counts = new Map<Role, number>();
-  for (const d of drafts.values()) if (d.role) counts.set(d.role, Math.max(counts.get(d.role) ?? 0, d.index));
-  const most = Math.max(1, ...counts.values());
-  const needBits = Math.ceil(Math.log2(most + 2)); // + network and broadcast
-  const block = spec.loopbacks?.block ?? Math.min(24, 32 - needBits);
-  const blockSize = 1n << BigInt(32 - block);
-  const bpath: FieldPath = spec.loopbacks?.block ? ['loopbacks', 'block'] : ppath;
-  if (BigInt(most + 2) > blockSize) {
-    const [role] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]!;
-    push(bpath, `loopback block /${block} holds ${blockSize - 2n} addresses but there are ${most} ${role} nodes`, `use loopbacks.block: ${32 - needBits} or smaller`);
-    return undefined;
-  }
-  const blocksNeeded = BigInt(Math.max(...Object.values(ROLE_BLOCK)) + 1);
-  if (block < c.len || blocksNeeded * blockSize > 1n << BigInt(32 - c.len)) {
-    const needLen = 32 - (32 - block) - Math.ceil(Math.log2(Number(blocksNeeded)));
-    push(ppath, `loopback pool ${poolStr} is too small: it needs ${blocksNeeded} role blocks of /${block}`, `use a pool of /${needLen} or larger, e.g. 10.0.0.0/${Math.min(16, needLen)}`);
-    return undefined;
-  }
-  return { cidr: c, base: c.addr, blockSize };
-}
-
-function resolvePool6(spec: LabFile, push: (p: FieldPath, m: string, h?: string) => void): Cidr | undefined {
-  const s = spec.loopbacks?.ipv6_pool;
-  if (s === undefined) return undefined;
-  const c = parseCidr(s);
-  if ('error' in c) {
-    push(['loopbacks', 'ipv6_pool'], `ipv6_pool: ${c.error}`);
-    return undefined;
-  }
-  if (c.family !== 6 || c.len > 96) {
-    push(['loopbacks', 'ipv6_pool'], `ipv6_pool ${s} must be an IPv6 prefix of /96 or shorter`, 'e.g. fd00:0:0:1::/64');
-    return undefined;
-  }
-  const bad = notUnicast(c);
-  if (bad) {
-    push(['loopbacks', 'ipv6_pool'], `ipv6_pool ${s} is not usable unicast space: it overlaps ${bad}`, 'use a unique local pool such as fd00:0:0:1::/64');
-    return undefined;
-  }
-  return c;
-}
 
 export function resolveBfd(v: LabFile['bfd'] | undefined, base: BfdSettings, _inherit: boolean): BfdSettings {
   if (v === undefined) return { ...base };
@@ -581,18 +403,6 @@ function nodeSnippets(spec: LabFile, name: string, role: Role, fields: Map<objec
   };
   from(spec.snippets?.roles?.[role], ['snippets', 'roles', role]);
   from(spec.snippets?.nodes?.[name], ['snippets', 'nodes', name]);
-  return out;
-}
-
-/** What `default+loopbacks` lets through to servers besides the default: the pools, and loopbacks set outside them. */
-function loopbackPrefixes(nodes: LabNode[], pool: Cidr | undefined, pool6: Cidr | undefined): string[] {
-  const out: string[] = [];
-  if (pool) out.push(formatCidr(pool));
-  if (pool6) out.push(formatCidr(pool6));
-  for (const n of nodes) {
-    const a = parseIPv4(n.loopback);
-    if (a !== undefined && !(pool && overlaps({ family: 4, addr: a, len: 32 }, pool))) out.push(`${n.loopback}/32`);
-  }
   return out;
 }
 
