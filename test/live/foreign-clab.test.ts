@@ -35,7 +35,7 @@ describe.skipIf(!isRoot)('containerlab labs bgplab did not write, on netns (live
     await rm(tmp, { recursive: true, force: true });
   });
 
-  it("containerlab's frr01 example, files as published: up in seconds, every adjacency Full, PCs ping each other; down leaves nothing", async () => {
+  it("containerlab's frr01 example, files as published: deployed in seconds, every adjacency Full (after OSPF's 40 s Wait timer on its broadcast links), PCs ping each other; down leaves nothing", async () => {
     // a copy, so the run cannot touch the fixture; byte-identical to it
     const dir = join(tmp, 'frr01');
     await cp(fixture('containerlab-examples/frr01'), dir, { recursive: true });
