@@ -26,7 +26,7 @@
  *   peers withdraw at once, like a carrier loss, but every session of the node goes at
  *   the same time: 1000 ms.
  */
-import { holdSeconds, type Endpoint, type ExpectedSession, type FailoverKind, type FailoverScenario, type Lab, type LabNode } from '../lab/model.js';
+import { designOf, holdSeconds, type Endpoint, type ExpectedSession, type FailoverKind, type FailoverScenario, type Lab, type LabNode } from '../lab/model.js';
 import { predictFabric, type FabricPrediction } from '../lab/paths.js';
 import type { Detection } from '../frr/bgp.js';
 import { BgplabError } from '../util/errors.js';
@@ -192,7 +192,26 @@ export interface ProbePair {
  * to measure). Servers first, then any node with a loopback; never the failed node itself.
  */
 export function choosePair(lab: Lab, pred: FabricPrediction, e: Element, avoid: readonly Element[] = []): ProbePair | undefined {
-  const during = avoid.length ? predictFabric(withoutElement(lab, e)) : undefined;
+  const byDefault = designOf(lab).toServers !== 'all';
+  const during = avoid.length || byDefault ? predictFabric(withoutElement(lab, e)) : undefined;
+  /**
+   * A server that leaves send only a default (design.to_servers) keeps hashing flows to
+   * every uplink whatever fails behind it: its traffic survives only when each of its leaves
+   * still reaches the destination during the failure. Measured on labs/shared-asn.yml: the
+   * pair server1 ↔ spine1 with leaf1:eth1 down lost 10 of 20 crossing flows for good (spines
+   * share an ASN, so no leaf reaches a spine's loopback but over its own link to it).
+   */
+  const survives = (src: LabNode, dst: LabNode): boolean => {
+    if (!byDefault || src.role !== 'server') return true;
+    for (const l of lab.links) {
+      const leaf = l.a.node === src.name ? l.b.node : l.b.node === src.name ? l.a.node : undefined;
+      if (leaf === undefined || leaf === dst.name) continue;
+      if (e.kind === 'node' && e.node === leaf) continue;
+      if (e.kind === 'link' && [e.a.node, e.b.node].includes(src.name) && [e.a.node, e.b.node].includes(leaf)) continue;
+      if (during!.paths(leaf, dst.name).length === 0) return false;
+    }
+    return true;
+  };
   const nodes = [...lab.nodes].sort(byName);
   const servers = nodes.filter((n) => n.role === 'server');
   const others = nodes.filter((n) => n.role !== 'server');
@@ -209,6 +228,7 @@ export function choosePair(lab: Lab, pred: FabricPrediction, e: Element, avoid: 
       const crossBA = ba.filter((p) => pathCrosses(p, e)).length;
       if (crossAB + crossBA === 0) continue;
       if (crossAB === ab.length || crossBA === ba.length) continue; // no way around it
+      if (!survives(a, b) || !survives(b, a)) continue;
       if (avoid.some((o) => !pairClearOf({ a, b, predicted: { ab, ba, crossAB, crossBA } }, o, during!))) continue;
       const bothServers = a.role === 'server' && b.role === 'server';
       // prefer: both directions cross, servers at both ends, about half the paths crossing

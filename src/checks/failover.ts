@@ -35,7 +35,7 @@ import {
 } from './failover-plan.js';
 import { nowUs, startProbe, type FlowOutages, type Outage, type ProbeEnd, type ProbeResult } from './probe.js';
 import { AddressBook, pathKey, traceFlowSettled, type FlowPath } from './trace.js';
-import { notHealthy, unhealthy } from './preconditions.js';
+import { notHealthy, unhealthySettled } from './preconditions.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
 
 // ---------------------------------------------------------------------------
@@ -513,7 +513,7 @@ export async function runFailover(ctx: CheckContext, opts: Partial<FailoverOptio
   const list = scenarios ?? (ctx.lab.checks.failover.length ? ctx.lab.checks.failover : defaultScenarios(ctx.lab, pred));
   // precondition: a failure is measured on a healthy fabric; on a broken one every
   // scenario would wait out its timeouts and report the old fault as its own
-  const failing = await unhealthy(ctx, pred);
+  const failing = await unhealthySettled(ctx, pred);
   if (failing.length) return list.map((s) => ({ check: 'failover', name: s.name, status: 'skip' as const, message: notHealthy(failing, 'the failure'), durationMs: 0 }));
   const out = new Map<FailoverScenario, CheckResult>();
   const scope = derivationScope(ctx.lab, pred);

@@ -143,6 +143,20 @@ describe('the probe pair', () => {
     expect(p.predicted.crossAB).toBeGreaterThan(0);
   });
 
+  it('servers sent only a default: no pair a leaf cannot carry during the failure (server ↔ spine with the spines in one ASN)', () => {
+    const shared = shipped('shared-asn.yml');
+    const sp = predictFabric(shared);
+    const scenarios = defaultScenarios(shared, sp);
+    const pairs = planScenarios(shared, sp, scenarios).flatMap((st) => st.flatMap((l) => l.map((x) => x.pair ?? choosePair(shared, sp, resolveElement(shared, x.scenario))!)));
+    expect(pairs.length).toBe(scenarios.length);
+    for (const p of pairs) {
+      const roles = [p.a.role, p.b.role].sort();
+      expect(roles, `${p.a.name} ↔ ${p.b.name}`).not.toEqual(['server', 'spine']);
+    }
+    // the house style (servers get every route) may still probe a spine from a server
+    expect(choosePair(lab, pred, resolveElement(lab, scenario('link-down', 'leaf1:eth1')), [{ kind: 'node', node: 'spine2' }])).toBeDefined();
+  });
+
   it('a single point of failure has no pair', () => {
     const min = shipped('minimal.yml');
     expect(choosePair(min, predictFabric(min), { kind: 'node', node: 'spine1' })).toBeUndefined();
