@@ -96,6 +96,34 @@ export function unquoted(cmd: string): string {
   return out;
 }
 
+/**
+ * The programs an exec line may run without Docker. A netns node is only a network
+ * namespace: its exec lines run the host's programs on the host's filesystem, as root, so
+ * only commands confined to the node's network are run (what containerlab labs use them
+ * for: addresses, routes, links, sysctls, filters, pings). `sh -c "echo hi > /tmp/x"`
+ * would write the host's /tmp; `ip netns ...` / `ip -n` would reach other namespaces;
+ * `sysctl -p FILE` or a non-net key would change the host.
+ */
+export const CONFINED_PROGRAMS = ['ip', 'tc', 'bridge', 'sysctl', 'ethtool', 'nft', 'iptables', 'ip6tables', 'ping', 'arping', 'traceroute', 'sleep'] as const;
+
+/** Why an exec command could reach outside the node's network namespace, or undefined when it cannot. */
+export function unconfined(argv: readonly string[]): string | undefined {
+  const prog = argv[0]!;
+  const base = prog.slice(prog.lastIndexOf('/') + 1);
+  if (!(CONFINED_PROGRAMS as readonly string[]).includes(base) || (prog.includes('/') && !/^\/(usr\/)?s?bin\//.test(prog))) {
+    return `${prog} would run on this host's filesystem (without Docker a node is only a network namespace): netns runs exec commands confined to the node's network (${CONFINED_PROGRAMS.join(', ')}); run the lab on containerlab for anything else`;
+  }
+  const args = argv.slice(1);
+  if ((base === 'ip' || base === 'tc' || base === 'bridge') && args.some((a, i) => /^-(n|netns|all|a)$/.test(a) || (a === 'netns' && i === args.findIndex((x) => !x.startsWith('-'))))) {
+    return `${base} ${args.join(' ')} would reach other network namespaces than the node's`;
+  }
+  if (base === 'sysctl') {
+    const bad = args.find((a) => a.startsWith('-') ? !/^-(w|q|e|n|N)+$/.test(a) : !/^net\./.test(a));
+    if (bad !== undefined) return `sysctl ${bad}: only net.* keys (set with -w) are the node's own; anything else is the host's`;
+  }
+  return undefined;
+}
+
 /** Does an exec line rely on a shell (a pipe, a redirection, &&, ;, $(...), backquotes outside quotes)? */
 export const usesShell = (cmd: string) => SHELL_RE.test(unquoted(cmd));
 
@@ -171,7 +199,8 @@ export function checkSupport(text: string): SupportResult {
         if (t === undefined) continue;
         const argv = shellSplit(t);
         if (!argv) push(item as YamlNode, `topology.nodes.${name}.exec`, `unclosed quote in "${t}"`);
-        else if (usesShell(t)) push(item as YamlNode, `topology.nodes.${name}.exec`, `"${t}" uses shell syntax: exec commands run without a shell (as containerlab runs them); use bash -c '...' if the host has bash`);
+        else if (usesShell(t)) push(item as YamlNode, `topology.nodes.${name}.exec`, `"${t}" uses shell syntax: exec commands run without a shell (as containerlab runs them); split it into one command a line`);
+        else if (argv.length && unconfined(argv)) push(item as YamlNode, `topology.nodes.${name}.exec`, `"${t}": ${unconfined(argv)}`);
         else if (argv.length) exec.push({ node: name, argv, text: t, ...pos });
       }
     }

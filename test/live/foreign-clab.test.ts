@@ -86,11 +86,12 @@ describe.skipIf(!isRoot)('containerlab labs bgplab did not write, on netns (live
     expect(await leftovers('srl')).toEqual([]);
   });
 
-  it('an exec program missing on the host: node, line and reason; nothing created', async () => {
+  it("exec lines netns cannot run (a program missing on the host, one that would touch the host's filesystem, shell syntax): node, line and reason; nothing created", async () => {
     const r = await cli(['up', fixture('containerlab-labs/refused/exec-missing.clab.yml'), '--name', N.ref]);
     expect(r.exitCode).toBe(1);
-    expect(r.all).toMatch(/exec-missing\.clab\.yml:10:11: topology\.nodes\.h1\.exec: "iperf9 -s -D": iperf9 is not installed on this host/);
-    expect(r.all).toMatch(/:12:11: .*uses shell syntax/);
+    expect(r.all).toMatch(/exec-missing\.clab\.yml:11:11: topology\.nodes\.h1\.exec: "arping -c 1 10\.0\.0\.2": arping is not installed on this host/);
+    expect(r.all).toMatch(/:12:11: .*sh would run on this host's filesystem/);
+    expect(r.all).toMatch(/:13:11: .*uses shell syntax/);
     expect(await leftovers(N.ref)).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSideFile, sideFileOf } from '../../src/app/foreign.js';
 import { execAddresses, foreignLab, frrLineFor, isRouterNode, netnsPlan } from '../../src/clab/foreign.js';
-import { checkSupport, shellSplit, usesShell } from '../../src/clab/support.js';
+import { checkSupport, shellSplit, unconfined, usesShell } from '../../src/clab/support.js';
 import { parseTopology } from '../../src/clab/topology.js';
 import { advertises, inPrefix, ospfAreaOf, ospfPassive, parseFrrConf } from '../../src/frr/conf.js';
 import { adjacencyState, ospf6Neighbors, ospfNeighbors } from '../../src/frr/ospf.js';
@@ -166,8 +166,20 @@ describe('what runs without Docker', () => {
     expect(usesShell('ip link set eth1 up && ip addr add 1.2.3.4/24 dev eth1')).toBe(true);
     expect(usesShell('cat /etc/hosts | grep x')).toBe(true);
     const r = checkSupport(read('containerlab-labs/refused/exec-missing.clab.yml'));
-    expect(r.problems.map((p) => `${p.line}:${p.col}`)).toEqual(['12:11']);
-    expect(r.exec.map((e) => `${e.line} ${e.argv[0]}`)).toEqual(['9 ip', '10 iperf9', '11 sh']);
+    expect(r.problems.map((p) => `${p.line}:${p.col}`)).toEqual(['12:11', '13:11']);
+    expect(r.problems[0]!.message).toMatch(/sh would run on this host's filesystem/);
+    expect(r.exec.map((e) => `${e.line} ${e.argv[0]}`)).toEqual(['10 ip', '11 arping']);
+  });
+  it('exec commands run only when confined to the node\'s network namespace', () => {
+    expect(unconfined(['ip', 'route', 'add', 'default', 'via', '192.0.2.1'])).toBeUndefined();
+    expect(unconfined(['/usr/sbin/ip', 'link', 'set', 'eth1', 'up'])).toBeUndefined();
+    expect(unconfined(['sysctl', '-w', 'net.ipv4.ip_forward=1'])).toBeUndefined();
+    expect(unconfined(['sh', '-c', 'echo hi > /tmp/x'])).toMatch(/host's filesystem/);
+    expect(unconfined(['./ip', 'link'])).toMatch(/host's filesystem/);
+    expect(unconfined(['ip', 'netns', 'add', 'x'])).toMatch(/other network namespaces/);
+    expect(unconfined(['ip', '-n', 'other', 'link'])).toMatch(/other network namespaces/);
+    expect(unconfined(['sysctl', '-w', 'kernel.pid_max=1'])).toMatch(/only net\.\* keys/);
+    expect(unconfined(['sysctl', '-p', '/etc/sysctl.conf'])).toMatch(/only net\.\* keys/);
   });
   it('the group kind counts (frr01 sets kind in its groups)', () => {
     expect(parseTopology(read('containerlab-examples/frr01/frr01.clab.yml'), '/t/frr01.clab.yml').nodes.map((n) => n.kind)).toEqual(Array(6).fill('linux'));
