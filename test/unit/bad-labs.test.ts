@@ -4,13 +4,13 @@
  * second line for a file is a follow-on and fails the test.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cappedDetails, formatProblem, loadLab, loadLabText, SHOWN_MAX, SHOWN_PER_KIND } from '../../src/lab/load.js';
 import { isBgplabError } from '../../src/util/errors.js';
 import { MAX_LAB_BYTES } from '../../src/lab/yaml-text.js';
+import { tmpDir } from './tmp.js';
 
 const DIR = 'test/fixtures/bad-labs';
 
@@ -73,7 +73,7 @@ describe('the bad-lab corpus: one exact message with its location per file', () 
 });
 
 describe('lab files that are no YAML text: a plain message, never a hang', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'bgplab-bad-'));
+  const tmp = tmpDir('bgplab-bad-');
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   const write = (name: string, bytes: Uint8Array | string) => {
     const p = join(tmp, name);

@@ -9,8 +9,7 @@
  * `make test` sets CLABVERTER, so there a missing binary fails; elsewhere the file is skipped
  * when clabverter has not been built.
  */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
@@ -19,6 +18,7 @@ import { CLUSTER_RENDER, clabernetesObjects, type K8sObject } from '../../src/re
 import { topologyFile, writeArtifacts } from '../../src/render/index.js';
 import { run } from '../../src/util/process.js';
 import { crdValidator } from './k8s-validate.js';
+import { tmpDir } from './tmp.js';
 
 const BIN = process.env['CLABVERTER'] ?? '/var/cache/bgplab/clabverter-v0.6.0';
 const LABS = readdirSync('labs').filter((f) => f.endsWith('.yml')).map((f) => `labs/${f}`);
@@ -56,7 +56,7 @@ describe.skipIf(!required && !existsSync(BIN))(`clabverter parity (${BIN})`, () 
   for (const file of LABS) {
     it(`${file}: same namespace, topology, ConfigMaps, files, paths and modes`, async () => {
       const lab = await loadLab(file);
-      const dir = mkdtempSync(join(tmpdir(), 'bgplab-clabverter-'));
+      const dir = tmpDir('bgplab-clabverter-');
       await writeArtifacts(lab, dir, CLUSTER_RENDER);
       const r = await run(BIN, ['--topologyFile', join(dir, topologyFile(lab)), '--stdout', '--quiet', '--naming', 'prefixed'], { cwd: dir });
       const theirs = parseAllDocuments(r.stdout).map((d) => d.toJS() as K8sObject).filter(Boolean);

@@ -4,8 +4,7 @@
  * size limit, the files and binds against the containerlab render, and Kubernetes names at
  * validate time. Negative controls show the validators refuse what the API server would.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { isDns1123Label, k8sNameProblems, k8sNameWarnings, rulesForTarget } from
 import { CLABERNETES_APIS, CLUSTER_RENDER, clabernetesObjects, renderClabernetes, type K8sObject } from '../../src/render/clabernetes.js';
 import { renderLab, topologyFile } from '../../src/render/index.js';
 import { checkConfigMap, checkNamespace, crdValidator, OBJECT_MAX_BYTES } from './k8s-validate.js';
+import { tmpDir } from './tmp.js';
 
 const LABS = readdirSync('labs').filter((f) => f.endsWith('.yml')).map((f) => `labs/${f}`);
 
@@ -184,7 +184,7 @@ describe('bgplab generate --target clabernetes', () => {
       [[], 'c9s.run'],
       [['--api', 'clabernetes.containerlab.dev'], 'clabernetes.containerlab.dev'],
     ] as const) {
-      const out = mkdtempSync(join(tmpdir(), 'bgplab-c9s-'));
+      const out = tmpDir('bgplab-c9s-');
       const r = await cli(['generate', 'labs/clos.yml', '--target', 'clabernetes', ...args, '-o', out]);
       expect(r.exitCode, String(r.all)).toBe(0);
       expect(readdirSync(out).sort()).toEqual(['.bgplab-written', 'clos.clabernetes.yaml']); // the writer's manifest (src/render/write.ts)
@@ -196,7 +196,7 @@ describe('bgplab generate --target clabernetes', () => {
   });
 
   it('validate --target clabernetes refuses a name Kubernetes refuses; an unknown --api is refused', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bgplab-c9s-'));
+    const dir = tmpDir('bgplab-c9s-');
     const f = join(dir, 'bad.yml');
     await import('node:fs/promises').then((fs) => fs.writeFile(f, 'name: lab-\nfabric: { spines: 1, leaves: 2, servers: 1 }\n'));
     expect((await cli(['validate', f])).exitCode).toBe(0);

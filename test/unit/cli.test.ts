@@ -1,9 +1,9 @@
 /** The CLI's contract: user errors are listed with file:line:col and a non-zero exit, never a stack. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tmpDir } from './tmp.js';
 
 const cli = (args: string[]) => execa('node', ['dist/cli.js', ...args], { reject: false, all: true, env: { FORCE_COLOR: '0' } });
 
@@ -30,7 +30,7 @@ describe('bgplab validate / generate', () => {
   });
 
   it('generate writes the topology and per-node configs and lists them', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'bgplab-gen-'));
+    const out = tmpDir('bgplab-gen-');
     const r = await cli(['generate', 'labs/minimal.yml', '-o', out]);
     expect(r.exitCode, String(r.all)).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['.bgplab-written', 'bgplab.json', 'minimal.clab.yml', 'nodes']);
@@ -40,7 +40,7 @@ describe('bgplab validate / generate', () => {
   });
 
   it('a bad lab writes nothing', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'bgplab-gen-'));
+    const out = tmpDir('bgplab-gen-');
     const r = await cli(['generate', 'test/fixtures/bad/many-mistakes.yml', '-o', out]);
     expect(r.exitCode).toBe(1);
     expect(readdirSync(out)).toEqual([]);
@@ -54,7 +54,7 @@ describe('bgplab validate / generate', () => {
   }, 10_000);
 
   it('a 5 MB lab file is answered in seconds (before: no answer in 15 minutes)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bgplab-big-'));
+    const dir = tmpDir('bgplab-big-');
     const f = join(dir, 'big.yml');
     writeFileSync(f, 'name: t\nnodes:\n' + Array.from({ length: 160_000 }, (_, i) => `  n${i}: {role: leaf, asn: 65001}\n`).join(''));
     const t0 = Date.now();
