@@ -5,8 +5,7 @@
  * config directory bound at /tmp. Live in the sense that it runs the real FRR binaries;
  * 8.4 needs no root, 10 needs root (chroot) and the rootfs.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -14,8 +13,9 @@ import { loadLabText, formatProblem } from '../../src/lab/load.js';
 import { FRR_VERSIONS, type FrrVersion } from '../../src/lab/model.js';
 import { renderLab } from '../../src/render/index.js';
 import { FRR10_ROOTFS } from '../../src/runtime/netns/rootfs.js';
+import { tmpDir } from '../unit/tmp.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'bgplab-parse-'));
+const tmp = tmpDir('bgplab-parse-');
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 /** A constant script; the paths are its argv. The bind lives in unshare's namespace only. */
