@@ -127,8 +127,7 @@ export function defaultMaxOutageMs(lab: Lab, kind: FailoverKind, e: Element): nu
 export function detectionBoundMs(lab: Lab, kind: FailoverKind, e: Element): number {
   const d = expectedDetection(lab, kind, e);
   if (d === 'bfd') return bfdDetectMs(lab, ...(e.kind === 'link' ? [e.a.node, e.b.node] : [e.node])) + 2000;
-  if (d === 'hold') return holdOfElement(lab, e) * 1000 + 2000;
-  // carrier / session close are immediate; a missed one is caught by the hold timer
+  // hold: the timer itself; carrier / session close are immediate, a missed one is caught by the hold timer
   return holdOfElement(lab, e) * 1000 + 2000;
 }
 
@@ -245,11 +244,7 @@ export function choosePair(lab: Lab, pred: FabricPrediction, e: Element, avoid: 
 
 /** The sessions the element carries: both ends of a link; every session of a node's peers towards it. */
 export function affectedSessions(lab: Lab, e: Element): ExpectedSession[] {
-  if (e.kind === 'link') {
-    return lab.sessions
-      .filter((s) => (s.node === e.a.node && s.ifname === e.a.ifname) || (s.node === e.b.node && s.ifname === e.b.ifname))
-      ;
-  }
+  if (e.kind === 'link') return lab.sessions.filter((s) => carries(s, e));
   return lab.sessions.filter((s) => s.peer === e.node);
 }
 
