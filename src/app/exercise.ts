@@ -14,16 +14,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { diagnose } from '../checks/diagnose.js';
 import { checkLab, labModel } from './check.js';
-import type { CheckRun, RunReport } from '../checks/runner.js';
+import { runReport, type CheckRun, type RunReport } from '../checks/runner.js';
 import { healAll } from '../faults/index.js';
 import { loadExerciseText, exerciseProblemsError } from '../exercise/load.js';
 import { finished, newProgress, nextHint, recordCheck, recordReset, recordSolve, replayPlan, type Progress } from '../exercise/progress.js';
 import type { ExerciseFile, Setup, Solution, Stage } from '../exercise/schema.js';
 import { loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
-import { prefixesOf } from '../lab/paths.js';
 import { observeLab } from '../observe/sessions.js';
 import { waitForLab } from '../observe/wait.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -252,9 +250,7 @@ export async function checkExercise(name: string | undefined, app: AppOptions & 
   const stage = e.x.stages[progress.stage]!;
   const t0 = Date.now();
   await refreshPolicies(runtime, lab.name, lab.nodes.map((n) => n.name));
-  const base: RunReport = stage.checks.length
-    ? await checkLab(lab, runtime, stage.checks, app)
-    : { lab: lab.name, runtime: runtime.kind, startedAt: new Date().toISOString(), durationMs: 0, checks: [], counts: { pass: 0, fail: 0, skip: 0 }, passed: true };
+  const base = stage.checks.length ? await checkLab(lab, runtime, stage.checks, app) : undefined;
   const t1 = Date.now();
   let results;
   try {
@@ -265,13 +261,9 @@ export async function checkExercise(name: string | undefined, app: AppOptions & 
   }
   const own: CheckRun = { id: 'exercise', description: `stage ${progress.stage + 1}: ${stage.title}`, results, durationMs: Date.now() - t1 };
   if (results.length) app.onCheck?.(own);
-  const checks = [...base.checks, ...(results.length ? [own] : [])];
-  const all = checks.flatMap((c) => c.results);
-  const counts = { pass: all.filter((r) => r.status === 'pass').length, fail: all.filter((r) => r.status === 'fail').length, skip: all.filter((r) => r.status === 'skip').length };
-  const owners = new Map<string, string[]>();
-  for (const n of lab.nodes) for (const p of prefixesOf(n, 'ipv4')) owners.set(p, [...(owners.get(p) ?? []), n.name]);
-  const passed = counts.fail === 0 && !base.interrupted;
-  const report: RunReport = { ...base, checks, counts, passed, durationMs: Date.now() - t0, causes: diagnose(checks, owners) };
+  const checks = [...(base?.checks ?? []), ...(results.length ? [own] : [])];
+  const report = runReport(lab, runtime.kind, t0, checks, base?.interrupted ?? false);
+  const passed = report.passed;
   const checked = progress.stage;
   let p = recordCheck(progress, passed);
   await writeExerciseProgress(lab.name, p);

@@ -84,6 +84,11 @@ export async function runChecks(
     runs.push(run);
     opts.onCheck?.(run);
   }
+  return runReport(ctx.lab, ctx.runtime.kind, started, runs, interrupted);
+}
+
+/** The report of check runs that started at `started` (ms): counts, verdict, root causes. */
+export function runReport(lab: Lab, runtime: string, started: number, runs: CheckRun[], interrupted: boolean): RunReport {
   const all = runs.flatMap((r) => r.results);
   const counts = {
     pass: all.filter((r) => r.status === 'pass').length,
@@ -91,14 +96,14 @@ export async function runChecks(
     skip: all.filter((r) => r.status === 'skip').length,
   };
   return {
-    lab: ctx.lab.name,
-    runtime: ctx.runtime.kind,
+    lab: lab.name,
+    runtime,
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     checks: runs,
     counts,
     passed: counts.fail === 0 && !interrupted,
-    causes: diagnose(runs, prefixOwners(ctx.lab)),
+    causes: diagnose(runs, prefixOwners(lab)),
     ...(interrupted ? { interrupted } : {}),
   };
 }
