@@ -136,8 +136,3 @@ export function bgpTablePaths(doc: unknown): Map<string, BgpPath[]> {
 export function receivedPrefixes(doc: unknown): Set<string> {
   return new Set(isObj(doc) && isObj(doc['routes']) ? Object.keys(doc['routes']) : []);
 }
-
-/** `show bgp ipv4|ipv6 unicast neighbors IF advertised-routes json`: the prefixes sent. */
-export function advertisedPrefixes(doc: unknown): Set<string> {
-  return new Set(isObj(doc) && isObj(doc['advertisedRoutes']) ? Object.keys(doc['advertisedRoutes']) : []);
-}
