@@ -8,14 +8,16 @@ import { DEFAULT_LAB, loadLab } from '../lab/load.js';
 import type { FrrVersion, Lab } from '../lab/model.js';
 import { waitTimeoutError } from '../observe/explain.js';
 import { explainSessions } from '../observe/sessions.js';
+import { findLostLinkLocals } from '../observe/link-local.js';
 import { LabWaiter, type WaitResult } from '../observe/wait.js';
 import { defaultOutDir, writeArtifacts } from '../render/index.js';
 import { formatSessionTable } from '../report/sessions.js';
 import { readNeighbourTable } from '../runtime/host-facts.js';
 import { neighbourTableDiagnosis, type NeighbourTable } from '../runtime/host-limits.js';
 import { deployLab } from '../runtime/lifecycle.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { availableRuntimes, selectRuntime, type RuntimeChoice, type SelectedRuntime } from '../runtime/select.js';
-import { BgplabError, isBgplabError } from '../util/errors.js';
+import { BgplabError, errorText, isBgplabError } from '../util/errors.js';
 import { assertUserConfigParses, userConfigNotes } from './frr-syntax.js';
 import { throwIfAborted } from '../util/pool.js';
 import { formatTimings, ignore, runSteps, type AppOptions, type StepTiming } from './events.js';
@@ -102,7 +104,7 @@ export async function bringUp(o: UpOptions, app: AppOptions = {}): Promise<UpRes
           key: 'sessions',
           title: 'BGP sessions Established',
           run: async (h) => {
-            wait = await waiter!.until('sessions', timeoutMs);
+            wait = await waitSessionsRelearning(selected!.runtime, lab!, waiter!, timeoutMs, (t) => onEvent({ type: 'warn', text: t }));
             h.title(`BGP sessions: ${lab!.sessions.length - wait.down.length}/${lab!.sessions.length} Established`);
             if (!wait.ok) throw new BgplabError('E_WAIT_TIMEOUT', `timed out after ${o.timeoutSec} s`);
           },
@@ -147,4 +149,48 @@ export async function bringUp(o: UpOptions, app: AppOptions = {}): Promise<UpRes
     text: `${formatTimings(timings)}  (after deploy: sessions Established at ${wait!.sessionsMs} ms, every loopback route at ${wait!.routesMs} ms, ${wait!.rounds} poll rounds)`,
   });
   return { lab: lab!, dir: dir!, selected: selected!, wait: wait!, timings };
+}
+
+/** First look for a lost link-local address this long after deploy: 4 of FRR's 3 s RAs (render/frr.ts). */
+const RELEARN_AFTER_MS = 12_000;
+/** and again at this period while sessions are still down */
+const RELEARN_EVERY_MS = 6_000;
+
+/**
+ * Wait for the sessions; meanwhile, a session whose bgpd lost the peer's link-local
+ * address while zebra holds it (observe/link-local.ts: FRR does not recover) gets its link
+ * set down and up, once per interface, said in a warning. Anything else still down is
+ * waited for and reported as before.
+ */
+export async function waitSessionsRelearning(
+  runtime: Runtime,
+  lab: Lab,
+  waiter: LabWaiter,
+  timeoutMs: number,
+  warn: (text: string) => void,
+  t: { afterMs: number; everyMs: number } = { afterMs: RELEARN_AFTER_MS, everyMs: RELEARN_EVERY_MS },
+): Promise<WaitResult> {
+  const bounced = new Set<string>();
+  let next = t.afterMs;
+  let elapsed = 0; // since the waiter was created, as its results count
+  for (;;) {
+    const r = await waiter.until('sessions', Math.max(1, Math.min(timeoutMs, next) - elapsed));
+    elapsed = r.elapsedMs;
+    if (r.ok || elapsed >= timeoutMs) return r;
+    next = elapsed + t.everyMs;
+    const lost = (await findLostLinkLocals(runtime, lab, r.down)).filter((l) => !bounced.has(`${l.node}:${l.ifname}`));
+    for (const l of lost) {
+      bounced.add(`${l.node}:${l.ifname}`);
+      warn(
+        `${l.node}:${l.ifname} -> ${l.peer}: bgpd has no address for its peer (${l.reason}) while zebra holds ${l.zebraHas.join(', ')}; ` +
+          'FRR does not recover from this on its own (a zebra/bgpd race as the link came up): the link was set down and up',
+      );
+      try {
+        await runtime.setLink(lab.name, l.node, l.ifname, false);
+        await runtime.setLink(lab.name, l.node, l.ifname, true);
+      } catch (e) {
+        warn(`${l.node}:${l.ifname}: setting the link down and up failed: ${errorText(e)}`);
+      }
+    }
+  }
 }

@@ -1,0 +1,70 @@
+/**
+ * An unnumbered session whose bgpd lost the peer's IPv6 link-local address while zebra
+ * still holds it: FRR never recovers on its own, and bring-up would wait for nothing.
+ *
+ * How FRR learns the address (8.4 and 10.x, zebra/rtadv.c, bgpd/bgp_zebra.c): zebra takes
+ * it from the peer's router advertisement and tells bgpd (ZEBRA_INTERFACE_NBR_ADDRESS_ADD)
+ * only when the address is new to zebra; bgpd drops its copy when it sees the interface go
+ * down. Measured: with the links coming up after the daemons (runtime/netns), 1 session of
+ * 1260 in a 630-link fabric (CI, 2026-12-02) and one pair in 1 of ~18 400-node runs were
+ * left with bgpd Idle ("Neighbor address lost" / "Waiting for Peer IPv6 LLA") for the whole
+ * 300 s timeout, zebra's `show interface` listing the peer's address and the peer's RAs
+ * arriving every 3 s: zebra had nothing new to tell bgpd. A link down and up clears both
+ * copies, and the next RA gives both the address again.
+ *
+ * Pure readers here; `findLostLinkLocals` reads the two daemons' views through the Runtime.
+ */
+import type { Lab } from '../lab/model.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { mapLimit } from '../util/pool.js';
+import { explainSessions, showJson, type SessionObservation } from './sessions.js';
+
+/** bgpd's reset reasons for an unnumbered peer with no address (bgpd.h PEER_DOWN_NBR_ADDR[_DEL]) */
+const NO_ADDRESS_RE = /Waiting for Peer IPv6 LLA|Neighbor address lost/;
+
+export interface LostLinkLocal {
+  node: string;
+  ifname: string;
+  peer: string;
+  /** the peer's link-local address(es) zebra holds for the interface */
+  zebraHas: string[];
+  /** bgpd's reason */
+  reason: string;
+}
+
+/** The peer addresses zebra learnt on an interface (`show interface IFNAME json`), [] when none. */
+export function zebraNeighbourAddresses(doc: unknown, ifname: string): string[] {
+  if (!doc || typeof doc !== 'object') return [];
+  const d = doc as Record<string, unknown>;
+  const v = (d[ifname] && typeof d[ifname] === 'object' ? d[ifname] : d) as Record<string, unknown>;
+  const list = v['neighborIpAddresses'];
+  return Array.isArray(list) ? list.filter((a): a is string => typeof a === 'string') : [];
+}
+
+/** Down sessions whose bgpd says it has no address for the peer (their reason filled in). */
+export function withoutPeerAddress(explained: readonly SessionObservation[]): SessionObservation[] {
+  return explained.filter((s) => s.state === 'Idle' && NO_ADDRESS_RE.test(s.lastError ?? ''));
+}
+
+/**
+ * Of the sessions still down, those in the state above: bgpd Idle with no peer address,
+ * zebra holding one. A session where zebra has no address either is left alone: no RA
+ * arrives (a real fault, such as a peer that suppresses RAs), and a bounce would hide it.
+ */
+export async function findLostLinkLocals(runtime: Runtime, lab: Lab, down: readonly SessionObservation[]): Promise<LostLinkLocal[]> {
+  // the summary's state first: only Idle sessions cost a `show bgp neighbors json`
+  const idle = down.filter((s) => s.state === 'Idle');
+  if (!idle.length) return [];
+  const candidates = withoutPeerAddress(await explainSessions(runtime, lab, idle));
+  const found = await mapLimit(candidates, 16, async (s): Promise<LostLinkLocal | undefined> => {
+    let doc: unknown;
+    try {
+      doc = await showJson(runtime, lab.name, s.node, `show interface ${s.ifname} json`);
+    } catch {
+      return undefined; // zebra did not answer: nothing to compare, leave the session alone
+    }
+    const zebraHas = zebraNeighbourAddresses(doc, s.ifname);
+    return zebraHas.length ? { node: s.node, ifname: s.ifname, peer: s.peer, zebraHas, reason: s.lastError ?? '' } : undefined;
+  });
+  return found.filter((x): x is LostLinkLocal => !!x);
+}
