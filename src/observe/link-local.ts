@@ -5,12 +5,14 @@
  * How FRR learns the address (8.4 and 10.x, zebra/rtadv.c, bgpd/bgp_zebra.c): zebra takes
  * it from the peer's router advertisement and tells bgpd (ZEBRA_INTERFACE_NBR_ADDRESS_ADD)
  * only when the address is new to zebra; bgpd drops its copy when it sees the interface go
- * down. Measured: with the links coming up after the daemons (runtime/netns), 1 session of
+ * down. Seen: with the links coming up after the daemons (runtime/netns), 1 session of
  * 1260 in a 630-link fabric (CI, 2026-12-02) and one pair in 1 of ~18 400-node runs were
  * left with bgpd Idle ("Neighbor address lost" / "Waiting for Peer IPv6 LLA") for the whole
- * 300 s timeout, zebra's `show interface` listing the peer's address and the peer's RAs
- * arriving every 3 s: zebra had nothing new to tell bgpd. A link down and up clears both
- * copies, and the next RA gives both the address again.
+ * timeout, while the peer's RAs kept coming every 3 s. Not caught in the act (15 further
+ * 630-link bring-ups here did not hit it), so the disagreement is read from FRR's code, not
+ * observed; that is why the remedy checks it first: zebra's `show interface` must list the
+ * peer's address while bgpd has none. A link down and up clears both copies (zebra's
+ * if_down, bgpd's bgp_ifp_down), and the next RA gives both the address again.
  *
  * Pure readers here; `findLostLinkLocals` reads the two daemons' views through the Runtime.
  */
