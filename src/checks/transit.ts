@@ -160,6 +160,9 @@ export function pickStressLeaf(lab: Lab): { leaf: LabNode; uplinks: string[]; se
   return undefined;
 }
 
+/** FRR's delay before a conditional default-originate is evaluated again, seconds */
+const RMAP_DEFAULT_ORIGINATE_EVAL_S = 5;
+
 async function ping(ctx: CheckContext, node: string, src: string, dst: string): Promise<boolean> {
   const r = await ctx.runtime.exec(ctx.lab.name, node, ['ping', '-n', '-q', '-c', '3', '-i', '0.2', '-W', '1', '-I', src, dst], { timeoutMs: 10_000 });
   return r.exitCode === 0;
@@ -290,8 +293,21 @@ async function stress(ctx: CheckContext, prediction: FabricPrediction, health: H
         results.push({ check: 'transit', name, status: 'skip', message: `the servers of ${leaf.name} are single-homed`, durationMs: 0 });
       } else {
         const dst = targets.remote[0];
+        // With design.to_servers the leaf's default is conditional, and FRR re-evaluates it
+        // 5 s after a best-path change (bgpd.h RMAP_DEFAULT_ORIGINATE_EVAL_TIMER, 8.4 and
+        // 10.x): until then a server keeps the isolated leaf's default and a ping hashed to
+        // it is lost (CI, 2026-12-02: server2 → spine1 failed once that way). So each server
+        // pings again, a new flow each time, until that window (+3 s) has passed.
+        const until = Date.now() + (RMAP_DEFAULT_ORIGINATE_EVAL_S + 3) * 1000;
+        const reaches = async (s: LabNode): Promise<boolean> => {
+          for (;;) {
+            if (await ping(ctx, s.name, s.loopback, dst.loopback)) return true;
+            if (Date.now() >= until) return false;
+            await sleep(300, ctx.signal);
+          }
+        };
         const failed = (
-          await Promise.all(probes.map(async (s) => ((await ping(ctx, s.name, lab.nodes.find((n) => n.name === s.name)!.loopback, dst.loopback)) ? undefined : `${s.name} → ${dst.name}`)))
+          await Promise.all(probes.map(async (p) => ((await reaches(lab.nodes.find((n) => n.name === p.name)!)) ? undefined : `${p.name} → ${dst.name}`)))
         ).filter((x): x is string => !!x);
         results.push(
           failed.length
