@@ -182,7 +182,7 @@ export async function waitSessionsRelearning(
     for (const l of lost) {
       bounced.add(`${l.node}:${l.ifname}`);
       warn(
-        `${l.node}:${l.ifname} -> ${l.peer}: bgpd has no address for its peer (${l.reason}) while zebra holds ${l.zebraHas.join(', ')}; ` +
+        `${l.node}:${l.ifname} -> ${l.peer}: bgpd has no address for its peer (last reset: ${l.reason}) while zebra holds ${l.zebraHas.join(', ')}; ` +
           'FRR does not recover from this on its own (a zebra/bgpd race as the link came up): the link was set down and up',
       );
       try {

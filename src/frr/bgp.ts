@@ -59,6 +59,11 @@ export const isSessionUp = (state: string | undefined): boolean => state === EST
 
 /** What `show bgp neighbors json` says about a neighbour's last reset. */
 export interface NeighborReset {
+  /**
+   * bgpd's address for an unnumbered peer (`bgpNeighborAddr`): the peer's link-local
+   * address, or 'none' when bgpd has none (bgp_vty.c, 8.4 and 10.3: BGP_PEER_SU_UNSPEC)
+   */
+  neighborAddress?: string;
   lastResetDueTo?: string;
   lastNotificationReason?: string;
   lastErrorCodeSubcode?: string;
@@ -71,13 +76,23 @@ export function neighborReset(doc: unknown, ifname: string): NeighborReset | und
   if (!isObj(v)) return undefined;
   const out: NeighborReset = {};
   for (const k of ['lastResetDueTo', 'lastNotificationReason', 'lastErrorCodeSubcode'] as const) if (typeof v[k] === 'string') out[k] = v[k];
+  if (typeof v['bgpNeighborAddr'] === 'string') out.neighborAddress = v['bgpNeighborAddr'];
   return out;
 }
+
+/**
+ * Said first when bgpd has no address for an unnumbered peer: its reset reason alone can
+ * mislead. Captured from FRR 8.4.4 with the peer's RAs dropped: Idle, `bgpNeighborAddr`
+ * 'none', `lastResetDueTo` "Waiting for peer OPEN" (bgp_nht.c writes that reason on every
+ * next-hop update, whatever the state; it showed on an Established session too).
+ */
+export const NO_PEER_ADDRESS = 'bgpd has no link-local address for the peer';
 
 /** One line: why the session last went down ("Bad Peer AS; notification 0202; ..."), or undefined. */
 export function resetText(r: NeighborReset | undefined): string | undefined {
   if (!r) return undefined;
   const parts: string[] = [];
+  if (r.neighborAddress === 'none') parts.push(NO_PEER_ADDRESS);
   if (r.lastResetDueTo) parts.push(r.lastResetDueTo);
   if (r.lastErrorCodeSubcode) parts.push(`notification ${r.lastErrorCodeSubcode}`);
   if (r.lastNotificationReason) parts.push(r.lastNotificationReason);

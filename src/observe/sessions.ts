@@ -28,6 +28,8 @@ export interface SessionObservation {
   pfxSnt?: number;
   /** last reset reason, filled in by explainSessions() */
   lastError?: string;
+  /** bgpd's address for the peer, 'none' when it has none (explainSessions()) */
+  bgpdAddress?: string;
 }
 
 export interface MissingRoute {
@@ -188,7 +190,7 @@ export async function explainSessions(runtime: Runtime, lab: Lab, down: SessionO
     for (const s of list) {
       const r = neighborReset(nb, s.ifname);
       const lastError = r ? (resetText(r) ?? 'no reset recorded: no BGP message from the peer yet (no link-local neighbor / no TCP)') : undefined;
-      out.set(key(s), lastError ? { ...s, lastError } : s);
+      out.set(key(s), { ...s, ...(lastError ? { lastError } : {}), ...(r?.neighborAddress ? { bgpdAddress: r.neighborAddress } : {}) });
     }
   });
   return down.map((s) => out.get(key(s)) ?? s);
