@@ -158,7 +158,7 @@ const RELEARN_EVERY_MS = 6_000;
 
 /**
  * Wait for the sessions; meanwhile, a session whose bgpd lost the peer's link-local
- * address while zebra holds it (observe/link-local.ts: FRR does not recover) gets its link
+ * address while zebra holds it (observe/link-local.ts: FRR 8.4 does not recover; docs/frr-8.4-lost-link-local.md) gets its link
  * set down and up, once per interface, said in a warning. Anything else still down is
  * waited for and reported as before.
  */
@@ -183,7 +183,7 @@ export async function waitSessionsRelearning(
       bounced.add(`${l.node}:${l.ifname}`);
       warn(
         `${l.node}:${l.ifname} -> ${l.peer}: bgpd has no address for its peer (last reset: ${l.reason}) while zebra holds ${l.zebraHas.join(', ')}; ` +
-          'FRR does not recover from this on its own (a zebra/bgpd race as the link came up): the link was set down and up',
+          'FRR 8.4 does not recover from this on its own (its bgpd handles each interface down twice; fixed in FRR 10.0): the link was set down and up',
       );
       try {
         await runtime.setLink(lab.name, l.node, l.ifname, false);

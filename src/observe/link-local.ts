@@ -1,33 +1,38 @@
 /**
  * An unnumbered session whose bgpd lost the peer's IPv6 link-local address while zebra
- * still holds it: FRR never recovers on its own, and bring-up would wait for nothing.
+ * still holds it: FRR 8.4 never recovers on its own, and bring-up would wait for nothing.
  *
- * How FRR learns the address (8.4 and 10.x, zebra/rtadv.c, bgpd/bgp_zebra.c): zebra takes
- * it from the peer's router advertisement and tells bgpd (ZEBRA_INTERFACE_NBR_ADDRESS_ADD)
- * only when the address is new to zebra; bgpd drops its copy when it sees the interface go
- * down. Seen: with the links coming up after the daemons (runtime/netns), 1 session of
- * 1260 in a 630-link fabric (CI, 2026-12-02) and one pair in 1 of ~18 400-node runs were
- * left with bgpd Idle ("Neighbor address lost" / "Waiting for Peer IPv6 LLA") for the whole
- * timeout, while the peer's RAs kept coming every 3 s. Caught in the act once here, with
- * three CPU hogs beside a 630-link bring-up (none in 15 runs without them): leaf45:eth4
- * bgpd "Neighbor address lost" while zebra held fe80::b43e:90ff:fecf:b37e; after the link
- * went down and up every one of the 1260 sessions was Established 13.4 s after deploy.
+ * Cause, caught with `debug bgp zebra` / `debug zebra events` on a 630-link bring-up
+ * (leaf30:eth6, 2026-12-02) and matched to FRR's code: FRR 8.4's bgpd has two
+ * asynchronous zebra connections, its own and VNC's (zebra: "client 29 says hello and
+ * bids fair to announce only vnc routes"), and the library runs the interface up/down
+ * handlers for both, so bgpd handles every ZEBRA_INTERFACE_DOWN/UP twice, one socket
+ * behind the other. Zebra learns the peer's address from its RA and sends it
+ * (ZEBRA_INTERFACE_NBR_ADDRESS_ADD) only when it is new to zebra (zebra/rtadv.c); bgpd
+ * drops its copy on every interface down it handles (bgp_ifp_down). In the log: zebra sent
+ * DOWN, UP, NBR_ADD once each; bgpd handled DOWN, UP, NBR_ADD (peer started), then the VNC
+ * socket's DOWN ("Unable to get neighbor's IP address", Idle) and UP — and zebra, which
+ * still had the address, never sent it again. FRR 10.0 fixed it (commit 5a40f2b0e7, "lib,
+ * bgp/vnc: add `.auxiliary` zclient option": library handlers run once), so FRR 10 nodes
+ * are not affected. It needs interface events while bgpd runs, which is what bringing the
+ * links up after the daemons (runtime/netns) gives; and load, which delays one socket.
  *
- * A pair was seen once more in CI with bgpd's reason "Waiting for peer OPEN" (leaf45:eth6
- * Idle, server115 Active, the whole 300 s), and the remedy, which then went by the reason,
- * left it alone. That text is no proof of an address: bgpd's NHT code (bgp_nht.c) writes
- * it into last_reset on every next-hop update, whatever the peer's state. A bgpd with no
- * address for the peer, made here by dropping the peer's RAs (the fixture
- * bgp-neighbor-no-address.json, FRR 8.4.4), shows exactly that CI state: Idle, "Waiting
- * for peer OPEN", and `bgpNeighborAddr` 'none' (bgp_vty.c, 8.4 and 10.3: no address).
- * So the remedy goes by `bgpNeighborAddr`. And an Idle peer that has an address
- * cannot stay Idle for long: its start timer runs (at most 120 s, bgp_fsm.c), and the
- * other end's connects (every 10 s under `frr defaults datacenter`) are accepted. An Idle
- * peer without one is never restarted, and bgp_accept finds no peer for the other end's
- * connects: the peer stays Idle, the other end Active, as in both CI runs. The remedy
- * checks that state first: zebra's `show interface` must list the peer's address while
- * bgpd has none. A link down and up clears both copies (zebra's if_down, bgpd's
- * bgp_ifp_down), and the next RA gives both the address again.
+ * Seen: 1 session of 1260 in a 630-link fabric in 2 of 4 CI runs, bgpd's reason once
+ * "Neighbor address lost", once "Waiting for peer OPEN" (leaf Idle, server Active, the whole
+ * 300 s); here, with three CPU hogs beside the bring-up, in 3 of 16 runs (none in 15
+ * without them). The reason text proves nothing: bgpd's NHT code (bgp_nht.c) writes
+ * "Waiting for peer OPEN" into last_reset on every next-hop update, whatever the state.
+ * What proves it is `bgpNeighborAddr`, 'none' when bgpd holds no address (bgp_vty.c, 8.4 and
+ * 10.3; the fixture bgp-neighbor-no-address.json, FRR 8.4.4 with the peer's RAs dropped,
+ * shows Idle, "Waiting for peer OPEN" and 'none'). An Idle peer without an address is never
+ * restarted (no start timer), and bgp_accept finds no peer for the other end's connects.
+ *
+ * The remedy checks that state first: bgpd has no address, zebra's `show interface` lists
+ * one. A link down and up clears both copies (zebra's if_down, bgpd's bgp_ifp_down), and
+ * the next RA gives both the address again; in each of the 3 runs every session was
+ * Established 13-14 s after deploy.
+ *
+ * The log excerpts: docs/frr-8.4-lost-link-local.md.
  *
  * Pure readers here; `findLostLinkLocals` reads the two daemons' views through the Runtime.
  */
