@@ -33,11 +33,11 @@
  * On any failure the lab is destroyed before the error is thrown, with the tail of the
  * failing daemon's log in the error.
  */
-import { access, chown, constants, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { access, chown, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { findTopologyFile, IFNAME_RE, loadTopology, type DeployPlan, type PlanNode } from '../../clab/topology.js';
+import { IFNAME_RE, type DeployPlan } from '../../clab/topology.js';
 import { vtyshError } from '../../frr/vtysh.js';
 import { BgplabError, isBgplabError } from '../../util/errors.js';
 import { allSettledOrThrow, chunk, mapLimit, sleep } from '../../util/pool.js';
@@ -52,7 +52,6 @@ import {
   scanDaemonLog,
   withEndMarker,
   type DaemonLogScan,
-  type DaemonsFile,
 } from './frr.js';
 import {
   cmdline,
@@ -67,14 +66,16 @@ import {
 } from './proc.js';
 import { assertLabName, labStateDir, listStates, nodeStateDir, readState, removeLabState, type LabState, type NodeState } from '../state.js';
 import { vtyShow } from './vty.js';
-import { CHROOT_SCRIPT, CHROOT_SCRIPT_NAME, chrootPrefix, FRR_LABEL, parseBootErrors, resolveInstall, ROOTFS_FRR_DIR, ROOTFS_VTYSH, rootfsUser, type FrrInstall } from './rootfs.js';
+import { CHROOT_SCRIPT, CHROOT_SCRIPT_NAME, chrootPrefix, parseBootErrors, ROOTFS_FRR_DIR, ROOTFS_VTYSH, rootfsUser, type FrrInstall } from './rootfs.js';
 import { neighbourTablePressure } from '../host-facts.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../runtime.js';
 import { streamProcess } from '../stream.js';
+import { FRR_DIR, nsName, prepareRuns, type NodeRun } from './nodes.js';
 
-export const FRR_DIR = process.env['BGPLAB_FRR_DIR'] ?? '/usr/lib/frr';
+export { FRR_DIR, nsName } from './nodes.js';
+
 const FRR_HINT = 'install FRR: apt-get install -y frr (or run `make setup`)';
 /** containerlab's default veth MTU; the same here so both runtimes behave alike */
 const DEFAULT_MTU = 9500;
@@ -95,26 +96,12 @@ interface DaemonLine {
   argv: string[];
 }
 
-export function nsName(lab: string, node: string): string {
-  return `clab-${lab}-${node}`;
-}
-
 export interface NetnsRuntimeOptions {
   /** max concurrent per-node operations (default: 4 × CPUs, 8..32) */
   concurrency?: number;
 }
 
 type DaemonUser = { user: string; group: string; uid: number; gid: number };
-
-interface NodeRun {
-  lab: string;
-  node: PlanNode;
-  ns: string;
-  dir: string;
-  daemons: DaemonsFile;
-  /** the host's FRR, or a rootfs's (FRR 10) */
-  frr: FrrInstall;
-}
 
 /** What starting a node's daemons needs (also from the lab state, for startRouting). */
 type DaemonTarget = Pick<NodeRun, 'lab' | 'ns' | 'dir' | 'daemons' | 'frr'> & { name: string };
@@ -174,7 +161,7 @@ export class NetnsRuntime implements Runtime {
 
   /** Every node's FRR files read and checked, and what the state records of it; nothing is created. */
   async prepare(plan: DeployPlan): Promise<PreparedLab> {
-    const runs = await this.prepareRuns(plan);
+    const runs = await prepareRuns(plan);
     const nodes: NodeState[] = runs.map((r) => ({
       name: r.node.name,
       ns: r.ns,
@@ -193,7 +180,7 @@ export class NetnsRuntime implements Runtime {
     const progress = opts.onProgress ?? (() => {});
     const { plan } = prepared;
     const lab = plan.name;
-    const runs = this.prepared.get(prepared) ?? (await this.prepareRuns(plan));
+    const runs = this.prepared.get(prepared) ?? (await prepareRuns(plan));
     const pressure = await neighbourTablePressure();
     if (pressure) progress(`warning: ${pressure}`);
     progress(`${runs.length} nodes: writing FRR files`);
@@ -255,54 +242,6 @@ export class NetnsRuntime implements Runtime {
     const args = daemonArgs(daemon, nodePaths(t.dir), t.daemons, user ? undefined : { user: 'root', group: 'root' }, { readConfig: !t.frr.root });
     if (!t.frr.root) return [`${FRR_DIR}/${daemon}`, ...args];
     return [...chrootPrefix(labStateDir(t.lab), t.frr.root, t.dir, join(t.dir, `${daemon}.out`)), `${ROOTFS_FRR_DIR}/${daemon}`, ...args];
-  }
-
-  /** Read and check every node's FRR files before anything is created. */
-  private async prepareRuns(plan: DeployPlan): Promise<NodeRun[]> {
-    const problems: string[] = [];
-    const binCache = new Map<string, boolean>();
-    const binPath = (frr: FrrInstall, d: string) => (frr.root ? `${frr.root}${ROOTFS_FRR_DIR}/${d}` : `${FRR_DIR}/${d}`);
-    const hasBin = async (frr: FrrInstall, d: string) => {
-      const p = binPath(frr, d);
-      if (!binCache.has(p)) binCache.set(p, await exists(p));
-      return binCache.get(p)!;
-    };
-    const installs = new Map<string, FrrInstall>();
-    const runs: NodeRun[] = [];
-    for (const node of plan.nodes) {
-      const label = node.labels[FRR_LABEL];
-      if (!installs.has(label ?? '')) installs.set(label ?? '', await resolveInstall(label));
-      const frr = installs.get(label ?? '')!;
-      const hasMgmtd = await hasBin(frr, 'mgmtd');
-      const ns = nsName(plan.name, node.name);
-      const dir = nodeStateDir(plan.name, node.name);
-      let daemons: DaemonsFile = { daemons: [], options: {} };
-      const conf = node.frrFiles['frr.conf'];
-      if (conf) {
-        if (!(await exists(conf))) problems.push(`node ${node.name}: ${conf} (bound to /etc/frr/frr.conf) does not exist`);
-        const dfile = node.frrFiles['daemons'];
-        let dtext: string | undefined;
-        if (dfile) {
-          try {
-            dtext = await readFile(dfile, 'utf8');
-          } catch {
-            problems.push(`node ${node.name}: ${dfile} (bound to /etc/frr/daemons) cannot be read`);
-          }
-        }
-        daemons = parseDaemonsFile(dtext, (d) => d !== 'mgmtd' || hasMgmtd);
-        for (const d of daemons.daemons) {
-          if (!(await hasBin(frr, d))) problems.push(`node ${node.name}: daemon ${d} is enabled but ${binPath(frr, d)} is not installed`);
-        }
-      }
-      runs.push({ lab: plan.name, node, ns, dir, daemons, frr });
-    }
-    if (problems.length) {
-      throw new BgplabError('E_ARTIFACTS', `cannot deploy ${plan.file}`, {
-        details: problems,
-        hint: 'run `bgplab generate` again, or install the missing FRR daemons',
-      });
-    }
-    return runs;
   }
 
   private async writeNodeFiles(runs: NodeRun[]): Promise<void> {
