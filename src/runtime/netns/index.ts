@@ -66,13 +66,15 @@ import {
 } from './proc.js';
 import { assertLabName, labStateDir, listStates, nodeStateDir, readState, removeLabState, type LabState, type NodeState } from '../state.js';
 import { vtyShow } from './vty.js';
-import { CHROOT_SCRIPT, CHROOT_SCRIPT_NAME, chrootPrefix, parseBootErrors, ROOTFS_FRR_DIR, ROOTFS_VTYSH, rootfsUser, type FrrInstall } from './rootfs.js';
+import { CHROOT_SCRIPT, CHROOT_SCRIPT_NAME, chrootPrefix, parseBootErrors, ROOTFS_FRR_DIR, ROOTFS_VTYSH, type FrrInstall } from './rootfs.js';
 import { neighbourTablePressure } from '../host-facts.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../runtime.js';
 import { streamProcess } from '../stream.js';
 import { FRR_DIR, nsName, prepareRuns, type NodeRun } from './nodes.js';
+import { NetnsContext, type DaemonUser } from './context.js';
+import { BATCH_TOKEN_RE, batchShards, ipBatch } from './ip-batch.js';
 
 export { FRR_DIR, nsName } from './nodes.js';
 
@@ -87,9 +89,6 @@ const CONFIG_READ_TIMEOUT_MS = 15_000;
 /** Daemons the others connect to at start: started first, on every node, before the rest. */
 const isFirstDaemon = (d: string) => d === 'zebra' || d === 'mgmtd';
 
-/** A token an `ip -batch` line carries as is (ip splits lines on blanks, and reads quotes and #). */
-const BATCH_TOKEN_RE = /^[^\s"'#\\]+$/;
-
 interface DaemonLine {
   r: NodeRun;
   daemon: string;
@@ -101,21 +100,18 @@ export interface NetnsRuntimeOptions {
   concurrency?: number;
 }
 
-type DaemonUser = { user: string; group: string; uid: number; gid: number };
-
 /** What starting a node's daemons needs (also from the lab state, for startRouting). */
 type DaemonTarget = Pick<NodeRun, 'lab' | 'ns' | 'dir' | 'daemons' | 'frr'> & { name: string };
 const targetOf = (r: NodeRun): DaemonTarget => ({ lab: r.lab, name: r.node.name, ns: r.ns, dir: r.dir, daemons: r.daemons, frr: r.frr });
 
 export class NetnsRuntime implements Runtime {
   readonly kind = 'netns' as const;
-  private readonly concurrency: number;
+  private readonly ctx: NetnsContext;
   private readonly prepared = new WeakMap<PreparedLab, NodeRun[]>();
-  private readonly users = new Map<string, Promise<DaemonUser | null>>();
 
   constructor(opts: NetnsRuntimeOptions = {}) {
     const env = Number(process.env['BGPLAB_CONCURRENCY']);
-    this.concurrency = opts.concurrency ?? (env > 0 ? env : Math.min(32, Math.max(8, availableParallelism() * 4)));
+    this.ctx = new NetnsContext(opts.concurrency ?? (env > 0 ? env : Math.min(32, Math.max(8, availableParallelism() * 4))));
   }
 
   // ---------------------------------------------------------------- preflight
@@ -143,18 +139,6 @@ export class NetnsRuntime implements Runtime {
         hint: 'run it with sudo (sudo bgplab ...), or use --runtime clab with Docker',
       });
     }
-  }
-
-  /**
-   * The frr user of the install (daemons drop privileges to it): the host's /etc/passwd, or
-   * the rootfs's (whose uids differ); null → run daemons as root. One read per install,
-   * shared by concurrent callers (the nodes' files are written in parallel).
-   */
-  private daemonUser(frr: FrrInstall = { version: 'host' }): Promise<DaemonUser | null> {
-    const root = frr.root ?? '/';
-    let p = this.users.get(root);
-    if (!p) this.users.set(root, (p = rootfsUser(root)));
-    return p;
   }
 
   // ---------------------------------------------------------------- deploy
@@ -200,7 +184,7 @@ export class NetnsRuntime implements Runtime {
     const booted = runs.filter((r) => r.frr.root && r.node.frrFiles['frr.conf']);
     if (booted.length) {
       progress(`vtysh -b on ${booted.length} FRR 10 nodes`);
-      await allSettledOrThrow(chunk(booted, Math.ceil(booted.length / this.concurrency)).map(async (c) => {
+      await allSettledOrThrow(chunk(booted, Math.ceil(booted.length / this.ctx.concurrency)).map(async (c) => {
         for (const r of c) await this.bootConfig(targetOf(r), r.node.frrFiles['frr.conf']!);
       }));
     }
@@ -208,7 +192,7 @@ export class NetnsRuntime implements Runtime {
     // already configured and bgpd announces them when their connected routes appear
     progress('links up, exec');
     await this.linksUp(runs);
-    await mapLimit(runs.filter((r) => r.node.exec.length), this.concurrency, (r) => this.runExec(r));
+    await mapLimit(runs.filter((r) => r.node.exec.length), this.ctx.concurrency, (r) => this.runExec(r));
   }
 
   /**
@@ -251,7 +235,7 @@ export class NetnsRuntime implements Runtime {
       await writeFile(join(labStateDir(lab), CHROOT_SCRIPT_NAME), CHROOT_SCRIPT, { mode: 0o755 });
     }
     await mapLimit(runs, 64, async (r) => {
-      const user = await this.daemonUser(r.frr);
+      const user = await this.ctx.daemonUser(r.frr);
       await mkdir(r.dir, { recursive: true, mode: 0o755 });
       const files: Record<string, string | undefined> = { ...r.node.frrFiles };
       // vtysh runs in the host's UTS namespace: without this its prompt would be the host's name
@@ -275,7 +259,7 @@ export class NetnsRuntime implements Runtime {
     const lines = runs.filter((r) => r.node.sysctls.length).map((r) => `netns exec ${r.ns} sysctl -q -p ${join(r.dir, 'sysctl.conf')}`);
     if (!lines.length) return;
     // each line forks inside ip (no node-side spawn per namespace); shards run in parallel
-    await Promise.all(chunk(lines, Math.max(1, Math.min(this.concurrency, availableParallelism()))).map((c) => ipBatch(c)));
+    await Promise.all(chunk(lines, Math.max(1, Math.min(this.ctx.concurrency, availableParallelism()))).map((c) => ipBatch(c)));
   }
 
   private async createLinks(plan: DeployPlan): Promise<void> {
@@ -319,12 +303,7 @@ export class NetnsRuntime implements Runtime {
       await writeFile(file, ['lo', ...r.node.interfaces].map((i) => `link set dev ${i} up`).join('\n') + '\n');
       lines.push(`netns exec ${r.ns} ip -batch ${file}`);
     }
-    await allSettledOrThrow(chunk(lines, this.batchShards()).map((c) => ipBatch(c)));
-  }
-
-  /** Parallel `ip -batch` processes for per-node work: a few per CPU (the work is CPU-bound). */
-  private batchShards(): number {
-    return Math.max(1, Math.min(this.concurrency, 2 * availableParallelism()));
+    await allSettledOrThrow(chunk(lines, batchShards(this.ctx.concurrency)).map((c) => ipBatch(c)));
   }
 
   /**
@@ -340,7 +319,7 @@ export class NetnsRuntime implements Runtime {
     for (const r of runs) {
       const daemons = pick(r);
       if (!daemons.length) continue;
-      const user = await this.daemonUser(r.frr);
+      const user = await this.ctx.daemonUser(r.frr);
       const lines = daemons.map((daemon) => ({
         r,
         daemon,
@@ -352,7 +331,7 @@ export class NetnsRuntime implements Runtime {
     // every batch finishes before a failure is thrown: the cleanup that follows must not race
     // a batch still starting daemons
     await allSettledOrThrow([
-      ...chunk(batched, this.batchShards()).map((c) => this.runDaemonBatch(lab, c.flat())),
+      ...chunk(batched, batchShards(this.ctx.concurrency)).map((c) => this.runDaemonBatch(lab, c.flat())),
       ...direct.map(async ({ r, daemons }) => {
         for (const d of daemons) await this.startDaemon(targetOf(r), d);
       }),
@@ -406,7 +385,7 @@ export class NetnsRuntime implements Runtime {
   private async startDaemon(t: DaemonTarget, daemon: string): Promise<void> {
     const { lab, name: node, ns, dir } = t;
     const paths = nodePaths(dir);
-    const user = await this.daemonUser(t.frr);
+    const user = await this.ctx.daemonUser(t.frr);
     // the daemon's own stdout/stderr before it daemonizes (option errors, early crashes)
     const out = { file: join(dir, `${daemon}.out`), append: true } as const;
     const r = await execa('ip', ['netns', 'exec', ns, ...this.daemonCommand(t, daemon, user)], {
@@ -769,18 +748,5 @@ export class NetnsRuntime implements Runtime {
     // a namespace's mounts go with it: counted alone only when they outlived it
     if (mounts.length && !namespaces.length) items.push(`${mounts.length} mounts`);
     return { items, namespaces, pids, mounts, stateDir: await exists(labStateDir(lab)) };
-  }
-}
-
-
-/** One `ip -batch -` process for many commands; stops at the first failure unless force. */
-async function ipBatch(lines: readonly string[], opts: { force?: boolean } = {}): Promise<void> {
-  if (!lines.length) return;
-  const args = opts.force ? ['-force', '-batch', '-'] : ['-batch', '-'];
-  const r = await run('ip', args, { check: false, input: lines.join('\n') + '\n' });
-  if (r.exitCode !== 0 && !opts.force) {
-    throw new BgplabError('E_IP', `ip -batch failed: ${r.stderr.trim().split('\n')[0] ?? ''}`, {
-      details: r.stderr.trim().split('\n').slice(-8),
-    });
   }
 }
