@@ -40,19 +40,10 @@ import { execa } from 'execa';
 import { IFNAME_RE, type DeployPlan } from '../../clab/topology.js';
 import { vtyshError } from '../../frr/vtysh.js';
 import { BgplabError, isBgplabError } from '../../util/errors.js';
-import { allSettledOrThrow, chunk, mapLimit, sleep } from '../../util/pool.js';
+import { allSettledOrThrow, chunk, mapLimit } from '../../util/pool.js';
 import { exists, listDir } from '../../util/fs.js';
 import { onPath, run } from '../../util/process.js';
-import {
-  configErrors,
-  daemonArgs,
-  logTail,
-  nodePaths,
-  parseDaemonsFile,
-  scanDaemonLog,
-  withEndMarker,
-  type DaemonLogScan,
-} from './frr.js';
+import { nodePaths, parseDaemonsFile, withEndMarker } from './frr.js';
 import {
   cmdline,
   isAlive,
@@ -66,15 +57,16 @@ import {
 } from './proc.js';
 import { assertLabName, labStateDir, listStates, nodeStateDir, readState, removeLabState, type LabState, type NodeState } from '../state.js';
 import { vtyShow } from './vty.js';
-import { CHROOT_SCRIPT, CHROOT_SCRIPT_NAME, chrootPrefix, parseBootErrors, ROOTFS_FRR_DIR, ROOTFS_VTYSH, type FrrInstall } from './rootfs.js';
+import { CHROOT_SCRIPT, CHROOT_SCRIPT_NAME, type FrrInstall } from './rootfs.js';
 import { neighbourTablePressure } from '../host-facts.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../runtime.js';
 import { streamProcess } from '../stream.js';
 import { FRR_DIR, nsName, prepareRuns, type NodeRun } from './nodes.js';
-import { NetnsContext, type DaemonUser } from './context.js';
-import { BATCH_TOKEN_RE, batchShards, ipBatch } from './ip-batch.js';
+import { NetnsContext } from './context.js';
+import { batchShards, ipBatch } from './ip-batch.js';
+import { awaitConfigRead, bootConfig, daemonTail, isFirstDaemon, startDaemons, startDaemonsBatched, targetOf, vtyshCommand, type DaemonTarget } from './daemons.js';
 
 export { FRR_DIR, nsName } from './nodes.js';
 
@@ -83,26 +75,12 @@ const FRR_HINT = 'install FRR: apt-get install -y frr (or run `make setup`)';
 const DEFAULT_MTU = 9500;
 /** First ifindex for veth ends (per namespace; lo is 1, nothing else exists before the links) */
 const VETH_INDEX_BASE = 100;
-/** How long daemons may take to read their config after they started */
-const CONFIG_READ_TIMEOUT_MS = 15_000;
 
-/** Daemons the others connect to at start: started first, on every node, before the rest. */
-const isFirstDaemon = (d: string) => d === 'zebra' || d === 'mgmtd';
-
-interface DaemonLine {
-  r: NodeRun;
-  daemon: string;
-  argv: string[];
-}
 
 export interface NetnsRuntimeOptions {
   /** max concurrent per-node operations (default: 4 × CPUs, 8..32) */
   concurrency?: number;
 }
-
-/** What starting a node's daemons needs (also from the lab state, for startRouting). */
-type DaemonTarget = Pick<NodeRun, 'lab' | 'ns' | 'dir' | 'daemons' | 'frr'> & { name: string };
-const targetOf = (r: NodeRun): DaemonTarget => ({ lab: r.lab, name: r.node.name, ns: r.ns, dir: r.dir, daemons: r.daemons, frr: r.frr });
 
 export class NetnsRuntime implements Runtime {
   readonly kind = 'netns' as const;
@@ -176,16 +154,16 @@ export class NetnsRuntime implements Runtime {
     progress(`${plan.links.length} links`);
     await this.createLinks(plan);
     progress(`zebra on ${runs.length} nodes`);
-    await this.startDaemonsBatched(lab, runs, (r) => r.daemons.daemons.filter(isFirstDaemon));
+    await startDaemonsBatched(this.ctx, lab, runs, (r) => r.daemons.daemons.filter(isFirstDaemon));
     progress(`bgpd and the other daemons on ${runs.length} nodes`);
-    await this.startDaemonsBatched(lab, runs, (r) => r.daemons.daemons.filter((d) => !isFirstDaemon(d)));
+    await startDaemonsBatched(this.ctx, lab, runs, (r) => r.daemons.daemons.filter((d) => !isFirstDaemon(d)));
     progress('daemons reading their config');
-    await this.awaitConfigRead(lab, runs.filter((r) => !r.frr.root));
+    await awaitConfigRead(lab, runs.filter((r) => !r.frr.root));
     const booted = runs.filter((r) => r.frr.root && r.node.frrFiles['frr.conf']);
     if (booted.length) {
       progress(`vtysh -b on ${booted.length} FRR 10 nodes`);
       await allSettledOrThrow(chunk(booted, Math.ceil(booted.length / this.ctx.concurrency)).map(async (c) => {
-        for (const r of c) await this.bootConfig(targetOf(r), r.node.frrFiles['frr.conf']!);
+        for (const r of c) await bootConfig(targetOf(r), r.node.frrFiles['frr.conf']!);
       }));
     }
     // last, once every daemon listens (see the header): lo with them, its addresses are
@@ -195,37 +173,9 @@ export class NetnsRuntime implements Runtime {
     await mapLimit(runs.filter((r) => r.node.exec.length), this.ctx.concurrency, (r) => this.runExec(r));
   }
 
-  /**
-   * FRR 10: send the node's frr.conf to its (empty) daemons with `vtysh -b`, as frrinit.sh
-   * does; a line vtysh rejected fails the deploy like a line no daemon accepted on 8.4.
-   */
-  private async bootConfig(t: DaemonTarget, source: string): Promise<void> {
-    const res = await run('ip', ['netns', 'exec', t.ns, ...this.vtyshCommand(t, ['-b'])], { check: false, timeoutMs: 60_000 });
-    const errors = parseBootErrors(res.stdout + '\n' + res.stderr);
-    if (errors.length) {
-      throw new BgplabError('E_FRR_CONFIG', `FRR rejected configuration lines on ${t.name}`, {
-        details: errors.slice(0, 20).map((e) => `${t.name}: ${source}:${e.line}: ${e.text}   (${e.message}; vtysh -b, FRR 10)`),
-        hint: 'fix the lab file (or the frr.conf) and run up again. Nothing was left behind.',
-      });
-    }
-    if (res.exitCode !== 0) {
-      throw new BgplabError('E_FRR_CONFIG', `node ${t.name}: vtysh -b failed (exit ${res.exitCode})`, {
-        details: (res.stderr || res.stdout).trim().split('\n').slice(-10),
-      });
-    }
-  }
-
-  /** argv (after `ip netns exec NS`) of vtysh for one node: the host's, or the rootfs's in its chroot. */
-  private vtyshCommand(t: Pick<DaemonTarget, 'lab' | 'dir' | 'frr'>, args: string[]): string[] {
-    const base = ['--vty_socket', t.dir, '--config_dir', t.dir, ...args];
-    return t.frr.root ? [...chrootPrefix(labStateDir(t.lab), t.frr.root, t.dir), ROOTFS_VTYSH, ...base] : ['vtysh', ...base];
-  }
-
-  /** argv (after `ip netns exec NS`) of one daemon of one node. */
-  private daemonCommand(t: DaemonTarget, daemon: string, user: DaemonUser | null): string[] {
-    const args = daemonArgs(daemon, nodePaths(t.dir), t.daemons, user ? undefined : { user: 'root', group: 'root' }, { readConfig: !t.frr.root });
-    if (!t.frr.root) return [`${FRR_DIR}/${daemon}`, ...args];
-    return [...chrootPrefix(labStateDir(t.lab), t.frr.root, t.dir, join(t.dir, `${daemon}.out`)), `${ROOTFS_FRR_DIR}/${daemon}`, ...args];
+  /** The tail of a daemon's startup output and log, for error messages (daemons.ts). */
+  daemonTail(lab: string, node: string, daemon: string, n = 12): Promise<string[]> {
+    return daemonTail(lab, node, daemon, n);
   }
 
   private async writeNodeFiles(runs: NodeRun[]): Promise<void> {
@@ -306,60 +256,6 @@ export class NetnsRuntime implements Runtime {
     await allSettledOrThrow(chunk(lines, batchShards(this.ctx.concurrency)).map((c) => ipBatch(c)));
   }
 
-  /**
-   * Start daemons on many nodes through a few `ip -batch` processes, one line per daemon
-   * (`netns exec NS /usr/lib/frr/DAEMON ARGS`): ip forks each and waits until it has
-   * daemonized, as startDaemon does, but without a Node spawn per daemon. A node's
-   * daemons stay in one batch, in order. A node whose arguments do not fit a batch line
-   * (whitespace, quotes, #) is started the one-spawn-per-daemon way.
-   */
-  private async startDaemonsBatched(lab: string, runs: NodeRun[], pick: (r: NodeRun) => string[]): Promise<void> {
-    const batched: DaemonLine[][] = [];
-    const direct: { r: NodeRun; daemons: string[] }[] = [];
-    for (const r of runs) {
-      const daemons = pick(r);
-      if (!daemons.length) continue;
-      const user = await this.ctx.daemonUser(r.frr);
-      const lines = daemons.map((daemon) => ({
-        r,
-        daemon,
-        argv: ['netns', 'exec', r.ns, ...this.daemonCommand(targetOf(r), daemon, user)],
-      }));
-      if (lines.every((l) => l.argv.every((a) => BATCH_TOKEN_RE.test(a)))) batched.push(lines);
-      else direct.push({ r, daemons });
-    }
-    // every batch finishes before a failure is thrown: the cleanup that follows must not race
-    // a batch still starting daemons
-    await allSettledOrThrow([
-      ...chunk(batched, batchShards(this.ctx.concurrency)).map((c) => this.runDaemonBatch(lab, c.flat())),
-      ...direct.map(async ({ r, daemons }) => {
-        for (const d of daemons) await this.startDaemon(targetOf(r), d);
-      }),
-    ]);
-  }
-
-  private async runDaemonBatch(lab: string, lines: DaemonLine[]): Promise<void> {
-    if (!lines.length) return;
-    const res = await run('ip', ['-batch', '-'], { check: false, input: lines.map((l) => l.argv.join(' ')).join('\n') + '\n', timeoutMs: 30_000 + 2_000 * lines.length });
-    if (res.exitCode === 0) return;
-    // ip stops at the first failing line and names it; what the daemon printed before
-    // dying (an option error, say) comes just before that on the same stderr
-    const m = /Command failed -:(\d+)/.exec(res.stderr);
-    const bad = m ? lines[Number(m[1]) - 1] : undefined;
-    if (!m || !bad) {
-      throw new BgplabError('E_DAEMON_DIED', `starting FRR daemons failed: ${res.stderr.trim().split('\n')[0] ?? `exit ${res.exitCode}`}`, {
-        details: res.stderr.trim().split('\n').slice(-10),
-      });
-    }
-    const said = [res.stderr.slice(0, m.index).trim(), res.stdout.trim()].filter(Boolean).join('\n');
-    const paths = nodePaths(bad.r.dir);
-    await writeFile(join(bad.r.dir, `${bad.daemon}.out`), said + '\n', { flag: 'a' });
-    throw new BgplabError('E_DAEMON_DIED', `node ${bad.r.node.name}: ${bad.daemon} failed to start`, {
-      details: await this.daemonTail(lab, bad.r.node.name, bad.daemon),
-      hint: `its log: ${paths.log(bad.daemon)} (removed with the lab)`,
-    });
-  }
-
   private async runExec(r: NodeRun): Promise<void> {
     for (const argv of r.node.exec) {
       const res = await run('ip', ['netns', 'exec', r.ns, ...argv], { check: false, timeoutMs: 30_000, env: r.node.env });
@@ -369,109 +265,6 @@ export class NetnsRuntime implements Runtime {
           hint: /Unknown device type/.test(res.stderr)
             ? 'this kernel lacks that interface type (e.g. CONFIG_DUMMY): the topology asks for something the kernel cannot do'
             : 'commands from the topology\'s `exec:` run inside the node, split on whitespace, without a shell',
-        });
-      }
-    }
-  }
-
-  /** zebra (and mgmtd) first: the others connect to it at start; then the rest at once. */
-  private async startDaemons(t: DaemonTarget, which: string[]): Promise<void> {
-    const first: string[] = which.filter(isFirstDaemon);
-    const rest = which.filter((d) => !first.includes(d));
-    for (const d of first) await this.startDaemon(t, d);
-    await Promise.all(rest.map((d) => this.startDaemon(t, d)));
-  }
-
-  private async startDaemon(t: DaemonTarget, daemon: string): Promise<void> {
-    const { lab, name: node, ns, dir } = t;
-    const paths = nodePaths(dir);
-    const user = await this.ctx.daemonUser(t.frr);
-    // the daemon's own stdout/stderr before it daemonizes (option errors, early crashes)
-    const out = { file: join(dir, `${daemon}.out`), append: true } as const;
-    const r = await execa('ip', ['netns', 'exec', ns, ...this.daemonCommand(t, daemon, user)], {
-      reject: false,
-      stdin: 'ignore',
-      stdout: out,
-      stderr: out,
-      timeout: 30_000,
-    });
-    if (r.exitCode !== 0 || r.failed) {
-      throw new BgplabError('E_DAEMON_DIED', `node ${node}: ${daemon} failed to start (exit ${r.exitCode ?? r.signal ?? '?'})`, {
-        details: await this.daemonTail(lab, node, daemon),
-        hint: `its log: ${paths.log(daemon)} (removed with the lab)`,
-      });
-    }
-  }
-
-  /** The tail of a daemon's startup output and log, for error messages. */
-  async daemonTail(lab: string, node: string, daemon: string, n = 12): Promise<string[]> {
-    const dir = nodeStateDir(lab, node);
-    const out = await readFile(join(dir, `${daemon}.out`), 'utf8').catch(() => '');
-    const log = await readFile(join(dir, `${daemon}.log`), 'utf8').catch(() => '');
-    // an option error prints the daemon's whole usage text after the one line that matters
-    const usage = out.search(/^Usage/m);
-    const outLines = usage >= 0 ? [...logTail(out.slice(0, usage), n), '(usage text omitted)'] : logTail(out, n);
-    const lines = [...outLines, ...logTail(log, n)].slice(-n);
-    return lines.length ? lines.map((l) => `${node}/${daemon}: ${l}`) : [`${node}/${daemon}: (no output)`];
-  }
-
-  /**
-   * Poll the daemons' logs until every daemon has read its whole config (the end marker),
-   * then fail on lines no daemon accepted, or on a daemon that died meanwhile.
-   */
-  private async awaitConfigRead(lab: string, runs: NodeRun[]): Promise<void> {
-    type Pending = { r: NodeRun; daemon: string; scan?: DaemonLogScan };
-    const all: Pending[] = runs.flatMap((r) => (r.node.frrFiles['frr.conf'] ? r.daemons.daemons.map((daemon) => ({ r, daemon })) : []));
-    let pending = all;
-    const deadline = Date.now() + CONFIG_READ_TIMEOUT_MS;
-    for (;;) {
-      await Promise.all(
-        pending.map(async (p) => {
-          const log = await readFile(nodePaths(p.r.dir).log(p.daemon), 'utf8').catch(() => '');
-          p.scan = scanDaemonLog(log);
-        }),
-      );
-      pending = pending.filter((p) => !p.scan?.done);
-      if (!pending.length) break;
-      // a daemon that died will never reach the marker
-      for (const p of pending) {
-        const pid = await readPidFile(nodePaths(p.r.dir).pid(p.daemon));
-        if (pid !== undefined && !(await isAlive(pid))) {
-          throw new BgplabError('E_DAEMON_DIED', `node ${p.r.node.name}: ${p.daemon} died at start`, {
-            details: await this.daemonTail(lab, p.r.node.name, p.daemon),
-          });
-        }
-      }
-      if (Date.now() > deadline) {
-        const p = pending[0]!;
-        throw new BgplabError('E_DAEMON_STUCK', `node ${p.r.node.name}: ${p.daemon} did not finish reading its config in ${CONFIG_READ_TIMEOUT_MS / 1000} s`, {
-          details: await this.daemonTail(lab, p.r.node.name, p.daemon),
-        });
-      }
-      await sleep(15);
-    }
-    const details: string[] = [];
-    for (const r of runs) {
-      const scans: Record<string, DaemonLogScan> = {};
-      for (const p of all) if (p.r === r && p.scan) scans[p.daemon] = p.scan;
-      for (const err of configErrors(scans)) {
-        const why = [...new Set(Object.values(err.messages))].join(' / ');
-        details.push(`${r.node.name}: ${r.node.frrFiles['frr.conf']}:${err.line}: ${err.text}   (${why}; rejected by ${Object.keys(err.messages).join(', ')})`);
-      }
-    }
-    if (details.length) {
-      const nodes = [...new Set(details.map((d) => d.split(':')[0]))];
-      throw new BgplabError('E_FRR_CONFIG', `FRR rejected configuration lines on ${nodes.join(', ')}: no running daemon accepted them`, {
-        details: details.slice(0, 20).concat(details.length > 20 ? [`... and ${details.length - 20} more`] : []),
-        hint: 'fix the lab file (or the frr.conf) and run up again; a line for a daemon that is not enabled in the daemons file also lands here. Nothing was left behind.',
-      });
-    }
-    // daemons that died after reading their config
-    for (const p of all) {
-      const pid = await readPidFile(nodePaths(p.r.dir).pid(p.daemon));
-      if (pid === undefined || !(await isAlive(pid))) {
-        throw new BgplabError('E_DAEMON_DIED', `node ${p.r.node.name}: ${p.daemon} died at start`, {
-          details: await this.daemonTail(lab, p.r.node.name, p.daemon),
         });
       }
     }
@@ -572,7 +365,7 @@ export class NetnsRuntime implements Runtime {
     const n = st.nodes.find((x) => x.name === node);
     const dir = nodeStateDir(st.name, node);
     const frr: FrrInstall = n?.frrRoot ? { version: '10', root: n.frrRoot } : { version: 'host' };
-    const cmd = this.vtyshCommand({ lab: st.name, dir, frr }, commands.flatMap((c) => ['-c', c]));
+    const cmd = vtyshCommand({ lab: st.name, dir, frr }, commands.flatMap((c) => ['-c', c]));
     return frr.root ? ['ip', 'netns', 'exec', n?.ns ?? nsName(st.name, node), ...cmd] : cmd;
   }
 
@@ -694,9 +487,9 @@ export class NetnsRuntime implements Runtime {
     const down = health.filter((h) => !h.running).map((h) => h.daemon);
     const frr: FrrInstall = n?.frrRoot ? { version: '10', root: n.frrRoot } : { version: 'host' };
     const t: DaemonTarget = { lab, name: node, ns, dir, daemons: file, frr };
-    await this.startDaemons(t, down);
+    await startDaemons(this.ctx, t, down);
     // FRR 10's daemons start empty: the config again, as at deploy
-    if (frr.root && down.length) await this.bootConfig(t, join(dir, 'frr.conf'));
+    if (frr.root && down.length) await bootConfig(t, join(dir, 'frr.conf'));
   }
 
   async daemonHealth(lab: string, node: string, daemons: readonly string[]): Promise<DaemonHealth[]> {
