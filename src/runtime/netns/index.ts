@@ -33,17 +33,17 @@
  * On any failure the lab is destroyed before the error is thrown, with the tail of the
  * failing daemon's log in the error.
  */
-import { access, chown, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { IFNAME_RE, type DeployPlan } from '../../clab/topology.js';
 import { vtyshError } from '../../frr/vtysh.js';
-import { BgplabError, isBgplabError } from '../../util/errors.js';
+import { BgplabError } from '../../util/errors.js';
 import { allSettledOrThrow, chunk, mapLimit } from '../../util/pool.js';
 import { exists, listDir } from '../../util/fs.js';
 import { onPath, run } from '../../util/process.js';
-import { nodePaths, parseDaemonsFile, withEndMarker } from './frr.js';
+import { nodePaths, parseDaemonsFile } from './frr.js';
 import {
   cmdline,
   isAlive,
@@ -57,7 +57,7 @@ import {
 } from './proc.js';
 import { assertLabName, labStateDir, listStates, nodeStateDir, readState, removeLabState, type LabState, type NodeState } from '../state.js';
 import { vtyShow } from './vty.js';
-import { CHROOT_SCRIPT, CHROOT_SCRIPT_NAME, type FrrInstall } from './rootfs.js';
+import type { FrrInstall } from './rootfs.js';
 import { neighbourTablePressure } from '../host-facts.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
@@ -65,16 +65,13 @@ import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, Pr
 import { streamProcess } from '../stream.js';
 import { FRR_DIR, nsName, prepareRuns, type NodeRun } from './nodes.js';
 import { NetnsContext } from './context.js';
-import { batchShards, ipBatch } from './ip-batch.js';
+import { ipBatch } from './ip-batch.js';
+import { applySysctls, createLinks, linksUp, runExec, writeNodeFiles } from './wiring.js';
 import { awaitConfigRead, bootConfig, daemonTail, isFirstDaemon, startDaemons, startDaemonsBatched, targetOf, vtyshCommand, type DaemonTarget } from './daemons.js';
 
 export { FRR_DIR, nsName } from './nodes.js';
 
 const FRR_HINT = 'install FRR: apt-get install -y frr (or run `make setup`)';
-/** containerlab's default veth MTU; the same here so both runtimes behave alike */
-const DEFAULT_MTU = 9500;
-/** First ifindex for veth ends (per namespace; lo is 1, nothing else exists before the links) */
-const VETH_INDEX_BASE = 100;
 
 
 export interface NetnsRuntimeOptions {
@@ -146,13 +143,13 @@ export class NetnsRuntime implements Runtime {
     const pressure = await neighbourTablePressure();
     if (pressure) progress(`warning: ${pressure}`);
     progress(`${runs.length} nodes: writing FRR files`);
-    await this.writeNodeFiles(runs);
+    await writeNodeFiles(this.ctx, runs);
     progress(`${runs.length} namespaces`);
     await ipBatch(runs.map((r) => `netns add ${r.ns}`));
     progress('sysctls');
-    await this.applySysctls(runs);
+    await applySysctls(this.ctx, runs);
     progress(`${plan.links.length} links`);
-    await this.createLinks(plan);
+    await createLinks(plan);
     progress(`zebra on ${runs.length} nodes`);
     await startDaemonsBatched(this.ctx, lab, runs, (r) => r.daemons.daemons.filter(isFirstDaemon));
     progress(`bgpd and the other daemons on ${runs.length} nodes`);
@@ -169,105 +166,13 @@ export class NetnsRuntime implements Runtime {
     // last, once every daemon listens (see the header): lo with them, its addresses are
     // already configured and bgpd announces them when their connected routes appear
     progress('links up, exec');
-    await this.linksUp(runs);
-    await mapLimit(runs.filter((r) => r.node.exec.length), this.ctx.concurrency, (r) => this.runExec(r));
+    await linksUp(this.ctx, runs);
+    await mapLimit(runs.filter((r) => r.node.exec.length), this.ctx.concurrency, (r) => runExec(r));
   }
 
   /** The tail of a daemon's startup output and log, for error messages (daemons.ts). */
   daemonTail(lab: string, node: string, daemon: string, n = 12): Promise<string[]> {
     return daemonTail(lab, node, daemon, n);
-  }
-
-  private async writeNodeFiles(runs: NodeRun[]): Promise<void> {
-    const lab = runs[0]?.lab;
-    if (lab && runs.some((r) => r.frr.root)) {
-      await mkdir(labStateDir(lab), { recursive: true, mode: 0o755 });
-      await writeFile(join(labStateDir(lab), CHROOT_SCRIPT_NAME), CHROOT_SCRIPT, { mode: 0o755 });
-    }
-    await mapLimit(runs, 64, async (r) => {
-      const user = await this.ctx.daemonUser(r.frr);
-      await mkdir(r.dir, { recursive: true, mode: 0o755 });
-      const files: Record<string, string | undefined> = { ...r.node.frrFiles };
-      // vtysh runs in the host's UTS namespace: without this its prompt would be the host's name
-      if (files['frr.conf'] && !files['vtysh.conf']) files['vtysh.conf'] = undefined;
-      for (const [name, src] of Object.entries(files)) {
-        let text = src === undefined ? '' : await readFile(src, 'utf8');
-        // the end marker is for daemons that read frr.conf themselves (8.4); vtysh -b would reject it
-        if (name === 'frr.conf' && !r.frr.root) text = withEndMarker(text);
-        if (name === 'vtysh.conf' && !/^hostname /m.test(text)) text += `${text && !text.endsWith('\n') ? '\n' : ''}hostname ${r.node.name}\n`;
-        await writeFile(join(r.dir, name), text, { mode: 0o640 });
-        if (user) await chown(join(r.dir, name), user.uid, user.gid);
-      }
-      if (r.node.sysctls.length) {
-        await writeFile(join(r.dir, 'sysctl.conf'), r.node.sysctls.map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
-      }
-      if (user) await chown(r.dir, user.uid, user.gid);
-    });
-  }
-
-  private async applySysctls(runs: NodeRun[]): Promise<void> {
-    const lines = runs.filter((r) => r.node.sysctls.length).map((r) => `netns exec ${r.ns} sysctl -q -p ${join(r.dir, 'sysctl.conf')}`);
-    if (!lines.length) return;
-    // each line forks inside ip (no node-side spawn per namespace); shards run in parallel
-    await Promise.all(chunk(lines, Math.max(1, Math.min(this.ctx.concurrency, availableParallelism()))).map((c) => ipBatch(c)));
-  }
-
-  private async createLinks(plan: DeployPlan): Promise<void> {
-    const lines = plan.links.map((l, i) => {
-      const mtu = l.mtu ?? DEFAULT_MTU;
-      // Distinct ifindexes for the two ends: created in fresh namespaces both would be 2,
-      // 3, ..., and the kernel treats a carrier change of a device whose ifindex equals its
-      // peer's (iflink) as non-urgent, batching it up to 1 s (linkwatch). Measured, one end
-      // set down: the other end's operstate changed after 270-715 ms with equal ifindexes,
-      // 3-40 ms with distinct ones; that delay was the link-down failover outage.
-      const [ia, ib] = [VETH_INDEX_BASE + 2 * i, VETH_INDEX_BASE + 2 * i + 1];
-      return `link add ${l.a.ifname} netns ${nsName(plan.name, l.a.node)} mtu ${mtu} index ${ia} type veth peer name ${l.b.ifname} netns ${nsName(plan.name, l.b.node)} mtu ${mtu} index ${ib}`;
-    });
-    if (!lines.length) return;
-    try {
-      await ipBatch(lines);
-    } catch (e) {
-      // "Command failed -:N" names the link
-      const m = isBgplabError(e) ? /Command failed -:(\d+)/.exec(e.details.join('\n')) : null;
-      const link = m ? plan.links[Number(m[1]) - 1] : undefined;
-      if (link && isBgplabError(e)) {
-        throw new BgplabError('E_LINK', `cannot create link ${link.a.node}:${link.a.ifname} <-> ${link.b.node}:${link.b.ifname}`, {
-          details: e.details,
-          cause: e,
-        });
-      }
-      throw e;
-    }
-  }
-
-  /**
-   * lo and every link of every node up. They go through a few `ip -batch` processes
-   * (`netns exec NS ip -batch FILE` per node) rather than one spawn per node: forking
-   * bgplab's Node process costs far more than ip forking itself (measured on a 400-node
-   * lab: 30 of 65 s of deploy blocked in spawn()).
-   */
-  private async linksUp(runs: NodeRun[]): Promise<void> {
-    const lines: string[] = [];
-    for (const r of runs) {
-      const file = join(r.dir, 'links-up.batch');
-      await writeFile(file, ['lo', ...r.node.interfaces].map((i) => `link set dev ${i} up`).join('\n') + '\n');
-      lines.push(`netns exec ${r.ns} ip -batch ${file}`);
-    }
-    await allSettledOrThrow(chunk(lines, batchShards(this.ctx.concurrency)).map((c) => ipBatch(c)));
-  }
-
-  private async runExec(r: NodeRun): Promise<void> {
-    for (const argv of r.node.exec) {
-      const res = await run('ip', ['netns', 'exec', r.ns, ...argv], { check: false, timeoutMs: 30_000, env: r.node.env });
-      if (res.exitCode !== 0) {
-        throw new BgplabError('E_EXEC', `node ${r.node.name}: exec command failed (exit ${res.exitCode}): ${argv.join(' ')}`, {
-          details: (res.stderr || res.stdout).trim().split('\n').slice(-5),
-          hint: /Unknown device type/.test(res.stderr)
-            ? 'this kernel lacks that interface type (e.g. CONFIG_DUMMY): the topology asks for something the kernel cannot do'
-            : 'commands from the topology\'s `exec:` run inside the node, split on whitespace, without a shell',
-        });
-      }
-    }
   }
 
   // ---------------------------------------------------------------- destroy
