@@ -41,38 +41,27 @@ import { IFNAME_RE, type DeployPlan } from '../../clab/topology.js';
 import { vtyshError } from '../../frr/vtysh.js';
 import { BgplabError } from '../../util/errors.js';
 import { allSettledOrThrow, chunk, mapLimit } from '../../util/pool.js';
-import { exists, listDir } from '../../util/fs.js';
 import { onPath, run } from '../../util/process.js';
-import { nodePaths, parseDaemonsFile } from './frr.js';
-import {
-  cmdline,
-  isAlive,
-  listNetns,
-  mountsMatching,
-  netnsInode,
-  NETNS_DIR,
-  pidsInNamespaces,
-  readPidFile,
-  terminate,
-} from './proc.js';
-import { assertLabName, labStateDir, listStates, nodeStateDir, readState, removeLabState, type LabState, type NodeState } from '../state.js';
-import { vtyShow } from './vty.js';
-import type { FrrInstall } from './rootfs.js';
+import { assertLabName, listStates, nodeStateDir, readState, type LabState, type NodeState } from '../state.js';
 import { neighbourTablePressure } from '../host-facts.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../runtime.js';
 import { streamProcess } from '../stream.js';
-import { FRR_DIR, nsName, prepareRuns, type NodeRun } from './nodes.js';
 import { NetnsContext } from './context.js';
-import { ipBatch } from './ip-batch.js';
-import { applySysctls, createLinks, linksUp, runExec, writeNodeFiles } from './wiring.js';
 import { awaitConfigRead, bootConfig, daemonTail, isFirstDaemon, startDaemons, startDaemonsBatched, targetOf, vtyshCommand, type DaemonTarget } from './daemons.js';
+import { nodePaths, parseDaemonsFile } from './frr.js';
+import { ipBatch } from './ip-batch.js';
+import { FRR_DIR, nsName, prepareRuns, type NodeRun } from './nodes.js';
+import { cmdline, isAlive, netnsInode, readPidFile, terminate } from './proc.js';
+import type { FrrInstall } from './rootfs.js';
+import { destroyLab, labLeftovers, netnsOrphans } from './teardown.js';
+import { vtyShow } from './vty.js';
+import { applySysctls, createLinks, linksUp, runExec, writeNodeFiles } from './wiring.js';
 
 export { FRR_DIR, nsName } from './nodes.js';
 
 const FRR_HINT = 'install FRR: apt-get install -y frr (or run `make setup`)';
-
 
 export interface NetnsRuntimeOptions {
   /** max concurrent per-node operations (default: 4 × CPUs, 8..32) */
@@ -185,53 +174,7 @@ export class NetnsRuntime implements Runtime {
   async destroy(lab: string): Promise<void> {
     assertLabName(lab);
     await this.requireRoot();
-    const known = await this.labNamespaces(lab);
-    const present: string[] = [];
-    const inodes = new Set<number>();
-    for (const ns of known) {
-      const ino = await netnsInode(ns);
-      if (ino !== undefined) {
-        present.push(ns);
-        inodes.add(ino);
-      }
-    }
-    const pids = new Set(await pidsInNamespaces(inodes));
-    for (const pid of await this.labPidFiles(lab)) pids.add(pid);
-    await terminate([...pids]);
-    if (present.length) await ipBatch(present.map((ns) => `netns del ${ns}`), { force: true });
-    const left = (await listNetns()).filter((n) => present.includes(n));
-    if (left.length) {
-      throw new BgplabError('E_DOWN', `could not delete namespaces: ${left.join(', ')}`, { hint: `ip netns del ${left[0]}` });
-    }
-    await removeLabState(lab);
-  }
-
-  /**
-   * The namespaces of a lab: those its state records, and those named with its prefix that
-   * no other lab claims (lab "st" must not take "clab-st-x-leaf1" of lab "st-x").
-   */
-  private async labNamespaces(lab: string): Promise<Set<string>> {
-    const st = await readState(lab);
-    const known = new Set((st?.nodes ?? []).map((n) => n.ns ?? nsName(lab, n.name)));
-    const others = new Set((await listStates()).filter((s) => s.name !== lab).flatMap((s) => s.nodes.map((n) => n.ns ?? nsName(s.name, n.name))));
-    const prefix = nsName(lab, '');
-    for (const ns of await listNetns()) if (ns.startsWith(prefix) && !others.has(ns)) known.add(ns);
-    return known;
-  }
-
-  /** Live daemons from the lab's pid files whose command line names this lab's directory. */
-  private async labPidFiles(lab: string): Promise<number[]> {
-    const base = labStateDir(lab);
-    const out: number[] = [];
-    for (const n of await listDir(base)) {
-      for (const f of (await listDir(join(base, n))).filter((x) => x.endsWith('.pid'))) {
-        const pid = await readPidFile(join(base, n, f));
-        if (pid === undefined || !(await isAlive(pid))) continue;
-        // guard against pid reuse: only a process started with this node's socket dir
-        if ((await cmdline(pid)).includes(join(base, n))) out.push(pid);
-      }
-    }
-    return out;
+    await destroyLab(lab);
   }
 
   // ---------------------------------------------------------------- operate
@@ -420,31 +363,11 @@ export class NetnsRuntime implements Runtime {
 
   /** Namespaces named like a containerlab node (clab-*) that no lab state claims. */
   async orphans(): Promise<string[]> {
-    const claimed = new Set((await listStates()).flatMap((s) => s.nodes.map((n) => n.ns ?? nsName(s.name, n.name))));
-    return (await listNetns()).filter((n) => n.startsWith('clab-') && !claimed.has(n)).map((n) => `namespace ${n}`);
+    return netnsOrphans();
   }
 
   /** What of a lab is still on the machine: namespaces, processes, mounts, its state directory. */
   async leftovers(lab: string): Promise<Leftovers> {
-    assertLabName(lab);
-    const prefix = nsName(lab, '');
-    const own = await this.labNamespaces(lab);
-    const namespaces = (await listNetns()).filter((n) => own.has(n));
-    const inodes = new Set<number>();
-    for (const ns of namespaces) {
-      const i = await netnsInode(ns);
-      if (i !== undefined) inodes.add(i);
-    }
-    const pids = [...new Set([...(await pidsInNamespaces(inodes)), ...(await this.labPidFiles(lab))])].sort((a, b) => a - b);
-    // the trailing slash: lab s1's directory is not a prefix of lab s10's
-    const mounts = [...(await mountsMatching(`${NETNS_DIR}/${prefix}`)), ...(await mountsMatching(`${labStateDir(lab)}/`))].filter(
-      (m) => !m.startsWith(`${NETNS_DIR}/`) || own.has(m.slice(NETNS_DIR.length + 1)),
-    );
-    const items: string[] = [];
-    if (namespaces.length) items.push(`${namespaces.length} namespaces`);
-    if (pids.length) items.push(`${pids.length} processes`);
-    // a namespace's mounts go with it: counted alone only when they outlived it
-    if (mounts.length && !namespaces.length) items.push(`${mounts.length} mounts`);
-    return { items, namespaces, pids, mounts, stateDir: await exists(labStateDir(lab)) };
+    return labLeftovers(lab);
   }
 }
