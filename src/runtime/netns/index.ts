@@ -37,7 +37,7 @@ import { access, constants, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { IFNAME_RE, type DeployPlan } from '../../clab/topology.js';
+import type { DeployPlan } from '../../clab/topology.js';
 import { vtyshError } from '../../frr/vtysh.js';
 import { BgplabError } from '../../util/errors.js';
 import { allSettledOrThrow, chunk, mapLimit } from '../../util/pool.js';
@@ -52,8 +52,8 @@ import { NetnsContext } from './context.js';
 import { awaitConfigRead, bootConfig, daemonTail, isFirstDaemon, startDaemons, startDaemonsBatched, targetOf, vtyshCommand, type DaemonTarget } from './daemons.js';
 import { nodePaths, parseDaemonsFile } from './frr.js';
 import { ipBatch } from './ip-batch.js';
-import { FRR_DIR, nsName, prepareRuns, type NodeRun } from './nodes.js';
-import { cmdline, isAlive, netnsInode, readPidFile, terminate } from './proc.js';
+import { FRR_DIR, nsName, prepareRuns, requireInterface, requireNode, type NodeRun } from './nodes.js';
+import { cmdline, isAlive, readPidFile, terminate } from './proc.js';
 import type { FrrInstall } from './rootfs.js';
 import { destroyLab, labLeftovers, netnsOrphans } from './teardown.js';
 import { vtyShow } from './vty.js';
@@ -179,26 +179,9 @@ export class NetnsRuntime implements Runtime {
 
   // ---------------------------------------------------------------- operate
 
-  private async requireNode(lab: string, node: string): Promise<{ st: LabState; ns: string; dir: string }> {
-    assertLabName(lab);
-    const st = await readState(lab);
-    if (!st) throw new BgplabError('E_NO_LAB', `lab "${lab}" is not up`, { hint: 'bgplab ls shows the running labs' });
-    const n = st.nodes.find((x) => x.name === node);
-    if (!n) {
-      throw new BgplabError('E_NO_NODE', `lab "${lab}" has no node "${node}"`, {
-        hint: `nodes: ${st.nodes.map((x) => x.name).join(', ')}`,
-      });
-    }
-    const ns = n.ns ?? nsName(lab, node);
-    if ((await netnsInode(ns)) === undefined) {
-      throw new BgplabError('E_NO_NODE', `node ${node} of lab "${lab}": namespace ${ns} is missing`, { hint: `bgplab down ${lab} && bgplab up` });
-    }
-    return { st, ns, dir: nodeStateDir(lab, node) };
-  }
-
   /** Run argv inside the node's namespace (with its own /sys, via ip netns exec). */
   async exec(lab: string, node: string, argv: readonly string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
-    const { ns } = await this.requireNode(lab, node);
+    const { ns } = await requireNode(lab, node);
     if (!argv.length) throw new BgplabError('E_USAGE', 'exec needs a command');
     return run('ip', ['netns', 'exec', ns, ...argv], { check: false, timeoutMs: opts.timeoutMs, input: opts.input });
   }
@@ -222,7 +205,7 @@ export class NetnsRuntime implements Runtime {
    * E_VTYSH when vtysh fails (e.g. "bgpd is not running").
    */
   async vtysh(lab: string, node: string, commands: readonly string[]): Promise<string> {
-    const { st } = await this.requireNode(lab, node);
+    const { st } = await requireNode(lab, node);
     // show commands go straight to the daemon's vty socket (no vtysh process: ~50x less CPU per poll)
     const fast = await vtyShow(nodeStateDir(lab, node), commands);
     if (fast !== undefined) return fast;
@@ -234,41 +217,28 @@ export class NetnsRuntime implements Runtime {
 
   /** Streaming: ip netns exec with stdout piped to o.stdout. */
   async execStream(lab: string, node: string, argv: readonly string[], o: StreamOptions): Promise<StreamResult> {
-    const { ns } = await this.requireNode(lab, node);
+    const { ns } = await requireNode(lab, node);
     if (!argv.length) throw new BgplabError('E_USAGE', 'exec needs a command');
     return streamProcess('ip', ['netns', 'exec', ns, ...argv], o);
   }
 
   /** Interactive: inherit the terminal. Returns the exit code. */
   async execInteractive(lab: string, node: string, argv: readonly string[]): Promise<number> {
-    const { ns } = await this.requireNode(lab, node);
+    const { ns } = await requireNode(lab, node);
     const r = await execa('ip', ['netns', 'exec', ns, ...argv], { stdio: 'inherit', reject: false });
     return r.exitCode ?? 1;
   }
 
   async vtyshInteractive(lab: string, node: string): Promise<number> {
-    const { st } = await this.requireNode(lab, node);
+    const { st } = await requireNode(lab, node);
     const [bin, ...args] = this.vtyshArgv(st, node);
     const r = await execa(bin!, args, { stdio: 'inherit', reject: false });
     return r.exitCode ?? 1;
   }
 
-  private async requireInterface(lab: string, node: string, ifname: string): Promise<string> {
-    const { st, ns } = await this.requireNode(lab, node);
-    if (!IFNAME_RE.test(ifname)) throw new BgplabError('E_IFACE_MISSING', `"${ifname}" is not an interface name`);
-    const r = await run('ip', ['-n', ns, 'link', 'show', 'dev', ifname], { check: false });
-    if (r.exitCode !== 0) {
-      const ifs = st.nodes.find((n) => n.name === node)?.interfaces ?? [];
-      throw new BgplabError('E_IFACE_MISSING', `node ${node} has no interface ${ifname}`, {
-        hint: ifs.length ? `its fabric interfaces: ${ifs.join(', ')}` : `see: bgplab exec ${node} -- ip link`,
-      });
-    }
-    return ns;
-  }
-
   /** ip link set down/up on one end; with veth the other end loses carrier too. */
   async setLink(lab: string, node: string, ifname: string, up: boolean): Promise<void> {
-    const ns = await this.requireInterface(lab, node, ifname);
+    const ns = await requireInterface(lab, node, ifname);
     await run('ip', ['-n', ns, 'link', 'set', 'dev', ifname, up ? 'up' : 'down']);
   }
 
@@ -282,7 +252,7 @@ export class NetnsRuntime implements Runtime {
    * Delay cannot be emulated without netem: E_UNSUPPORTED. null removes both kinds.
    */
   async impairLink(lab: string, node: string, ifname: string, impairment: Impairment | null): Promise<void> {
-    const ns = await this.requireInterface(lab, node, ifname);
+    const ns = await requireInterface(lab, node, ifname);
     const st = (await readState(lab))!;
     const link = st.nodes.find((n) => n.name === node)?.links?.find((l) => l.ifname === ifname);
     const peerNs = link ? (st.nodes.find((n) => n.name === link.peer)?.ns ?? nsName(lab, link.peer)) : undefined;
@@ -314,7 +284,7 @@ export class NetnsRuntime implements Runtime {
    * routes, bgpd sends a Cease, so neighbors drop the sessions at once). Links stay up.
    */
   async stopRouting(lab: string, node: string): Promise<void> {
-    const { st, dir } = await this.requireNode(lab, node);
+    const { st, dir } = await requireNode(lab, node);
     const daemons = st.nodes.find((n) => n.name === node)?.daemons ?? [];
     const pids: number[] = [];
     for (const d of daemons) {
@@ -326,7 +296,7 @@ export class NetnsRuntime implements Runtime {
 
   /** Start the node's daemons that are not running (same config as at deploy). */
   async startRouting(lab: string, node: string): Promise<void> {
-    const { st, ns, dir } = await this.requireNode(lab, node);
+    const { st, ns, dir } = await requireNode(lab, node);
     const n = st.nodes.find((x) => x.name === node);
     const daemons = n?.daemons ?? [];
     const dtext = await readFile(join(dir, 'daemons'), 'utf8').catch(() => undefined);

@@ -1,14 +1,17 @@
 /**
  * What each node of a netns lab is: its namespace, its private state directory, its daemons
  * file and which FRR runs it (the host's, or a rootfs's), read from the plan and checked
- * before anything is created.
+ * before anything is created; and, once the lab is up, a node (or one of its interfaces)
+ * found from the lab state, or the user error that says why not.
  */
 import { readFile } from 'node:fs/promises';
-import type { DeployPlan, PlanNode } from '../../clab/topology.js';
+import { IFNAME_RE, type DeployPlan, type PlanNode } from '../../clab/topology.js';
 import { BgplabError } from '../../util/errors.js';
 import { exists } from '../../util/fs.js';
-import { nodeStateDir } from '../state.js';
+import { run } from '../../util/process.js';
+import { assertLabName, nodeStateDir, readState, type LabState } from '../state.js';
 import { parseDaemonsFile, type DaemonsFile } from './frr.js';
+import { netnsInode } from './proc.js';
 import { FRR_LABEL, resolveInstall, ROOTFS_FRR_DIR, type FrrInstall } from './rootfs.js';
 
 export const FRR_DIR = process.env['BGPLAB_FRR_DIR'] ?? '/usr/lib/frr';
@@ -73,4 +76,34 @@ export async function prepareRuns(plan: DeployPlan): Promise<NodeRun[]> {
     });
   }
   return runs;
+}
+
+export async function requireNode(lab: string, node: string): Promise<{ st: LabState; ns: string; dir: string }> {
+  assertLabName(lab);
+  const st = await readState(lab);
+  if (!st) throw new BgplabError('E_NO_LAB', `lab "${lab}" is not up`, { hint: 'bgplab ls shows the running labs' });
+  const n = st.nodes.find((x) => x.name === node);
+  if (!n) {
+    throw new BgplabError('E_NO_NODE', `lab "${lab}" has no node "${node}"`, {
+      hint: `nodes: ${st.nodes.map((x) => x.name).join(', ')}`,
+    });
+  }
+  const ns = n.ns ?? nsName(lab, node);
+  if ((await netnsInode(ns)) === undefined) {
+    throw new BgplabError('E_NO_NODE', `node ${node} of lab "${lab}": namespace ${ns} is missing`, { hint: `bgplab down ${lab} && bgplab up` });
+  }
+  return { st, ns, dir: nodeStateDir(lab, node) };
+}
+
+export async function requireInterface(lab: string, node: string, ifname: string): Promise<string> {
+  const { st, ns } = await requireNode(lab, node);
+  if (!IFNAME_RE.test(ifname)) throw new BgplabError('E_IFACE_MISSING', `"${ifname}" is not an interface name`);
+  const r = await run('ip', ['-n', ns, 'link', 'show', 'dev', ifname], { check: false });
+  if (r.exitCode !== 0) {
+    const ifs = st.nodes.find((n) => n.name === node)?.interfaces ?? [];
+    throw new BgplabError('E_IFACE_MISSING', `node ${node} has no interface ${ifname}`, {
+      hint: ifs.length ? `its fabric interfaces: ${ifs.join(', ')}` : `see: bgplab exec ${node} -- ip link`,
+    });
+  }
+  return ns;
 }
