@@ -166,11 +166,7 @@ export class NetnsRuntime implements Runtime {
 
   // ---------------------------------------------------------------- destroy
 
-  /**
-   * Remove everything of a lab: its processes (found by namespace membership, and by pid
-   * file for daemons whose namespace is already gone), namespaces (and with them veths,
-   * qdiscs, nftables), state directory. Idempotent.
-   */
+  /** Remove everything of a lab (teardown.ts says what and how); idempotent. */
   async destroy(lab: string): Promise<void> {
     assertLabName(lab);
     await this.requireRoot();
