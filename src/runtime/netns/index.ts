@@ -33,102 +33,49 @@
  * On any failure the lab is destroyed before the error is thrown, with the tail of the
  * failing daemon's log in the error.
  */
-import { access, chown, constants, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { findTopologyFile, IFNAME_RE, loadTopology, type DeployPlan, type PlanNode } from '../../clab/topology.js';
+import type { DeployPlan } from '../../clab/topology.js';
 import { vtyshError } from '../../frr/vtysh.js';
-import { BgplabError, isBgplabError } from '../../util/errors.js';
-import { allSettledOrThrow, chunk, mapLimit, sleep } from '../../util/pool.js';
-import { exists, listDir } from '../../util/fs.js';
+import { BgplabError } from '../../util/errors.js';
+import { allSettledOrThrow, chunk, mapLimit } from '../../util/pool.js';
 import { onPath, run } from '../../util/process.js';
-import {
-  configErrors,
-  daemonArgs,
-  logTail,
-  nodePaths,
-  parseDaemonsFile,
-  scanDaemonLog,
-  withEndMarker,
-  type DaemonLogScan,
-  type DaemonsFile,
-} from './frr.js';
-import {
-  cmdline,
-  isAlive,
-  listNetns,
-  mountsMatching,
-  netnsInode,
-  NETNS_DIR,
-  pidsInNamespaces,
-  readPidFile,
-  terminate,
-} from './proc.js';
-import { assertLabName, labStateDir, listStates, nodeStateDir, readState, removeLabState, type LabState, type NodeState } from '../state.js';
-import { vtyShow } from './vty.js';
-import { CHROOT_SCRIPT, CHROOT_SCRIPT_NAME, chrootPrefix, FRR_LABEL, parseBootErrors, resolveInstall, ROOTFS_FRR_DIR, ROOTFS_VTYSH, rootfsUser, type FrrInstall } from './rootfs.js';
+import { assertLabName, listStates, nodeStateDir, readState, type LabState, type NodeState } from '../state.js';
 import { neighbourTablePressure } from '../host-facts.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../runtime.js';
 import { streamProcess } from '../stream.js';
+import { NetnsContext } from './context.js';
+import { awaitConfigRead, bootConfig, daemonTail, isFirstDaemon, startDaemons, startDaemonsBatched, targetOf, vtyshCommand, type DaemonTarget } from './daemons.js';
+import { nodePaths, parseDaemonsFile } from './frr.js';
+import { ipBatch } from './ip-batch.js';
+import { FRR_DIR, nsName, prepareRuns, requireInterface, requireNode, type NodeRun } from './nodes.js';
+import { cmdline, isAlive, readPidFile, terminate } from './proc.js';
+import type { FrrInstall } from './rootfs.js';
+import { destroyLab, labLeftovers, netnsOrphans } from './teardown.js';
+import { vtyShow } from './vty.js';
+import { applySysctls, createLinks, linksUp, runExec, writeNodeFiles } from './wiring.js';
 
-export const FRR_DIR = process.env['BGPLAB_FRR_DIR'] ?? '/usr/lib/frr';
+export { FRR_DIR, nsName } from './nodes.js';
+
 const FRR_HINT = 'install FRR: apt-get install -y frr (or run `make setup`)';
-/** containerlab's default veth MTU; the same here so both runtimes behave alike */
-const DEFAULT_MTU = 9500;
-/** First ifindex for veth ends (per namespace; lo is 1, nothing else exists before the links) */
-const VETH_INDEX_BASE = 100;
-/** How long daemons may take to read their config after they started */
-const CONFIG_READ_TIMEOUT_MS = 15_000;
-
-/** Daemons the others connect to at start: started first, on every node, before the rest. */
-const isFirstDaemon = (d: string) => d === 'zebra' || d === 'mgmtd';
-
-/** A token an `ip -batch` line carries as is (ip splits lines on blanks, and reads quotes and #). */
-const BATCH_TOKEN_RE = /^[^\s"'#\\]+$/;
-
-interface DaemonLine {
-  r: NodeRun;
-  daemon: string;
-  argv: string[];
-}
-
-export function nsName(lab: string, node: string): string {
-  return `clab-${lab}-${node}`;
-}
 
 export interface NetnsRuntimeOptions {
   /** max concurrent per-node operations (default: 4 × CPUs, 8..32) */
   concurrency?: number;
 }
 
-type DaemonUser = { user: string; group: string; uid: number; gid: number };
-
-interface NodeRun {
-  lab: string;
-  node: PlanNode;
-  ns: string;
-  dir: string;
-  daemons: DaemonsFile;
-  /** the host's FRR, or a rootfs's (FRR 10) */
-  frr: FrrInstall;
-}
-
-/** What starting a node's daemons needs (also from the lab state, for startRouting). */
-type DaemonTarget = Pick<NodeRun, 'lab' | 'ns' | 'dir' | 'daemons' | 'frr'> & { name: string };
-const targetOf = (r: NodeRun): DaemonTarget => ({ lab: r.lab, name: r.node.name, ns: r.ns, dir: r.dir, daemons: r.daemons, frr: r.frr });
-
 export class NetnsRuntime implements Runtime {
   readonly kind = 'netns' as const;
-  private readonly concurrency: number;
+  private readonly ctx: NetnsContext;
   private readonly prepared = new WeakMap<PreparedLab, NodeRun[]>();
-  private readonly users = new Map<string, Promise<DaemonUser | null>>();
 
   constructor(opts: NetnsRuntimeOptions = {}) {
     const env = Number(process.env['BGPLAB_CONCURRENCY']);
-    this.concurrency = opts.concurrency ?? (env > 0 ? env : Math.min(32, Math.max(8, availableParallelism() * 4)));
+    this.ctx = new NetnsContext(opts.concurrency ?? (env > 0 ? env : Math.min(32, Math.max(8, availableParallelism() * 4))));
   }
 
   // ---------------------------------------------------------------- preflight
@@ -158,23 +105,11 @@ export class NetnsRuntime implements Runtime {
     }
   }
 
-  /**
-   * The frr user of the install (daemons drop privileges to it): the host's /etc/passwd, or
-   * the rootfs's (whose uids differ); null → run daemons as root. One read per install,
-   * shared by concurrent callers (the nodes' files are written in parallel).
-   */
-  private daemonUser(frr: FrrInstall = { version: 'host' }): Promise<DaemonUser | null> {
-    const root = frr.root ?? '/';
-    let p = this.users.get(root);
-    if (!p) this.users.set(root, (p = rootfsUser(root)));
-    return p;
-  }
-
   // ---------------------------------------------------------------- deploy
 
   /** Every node's FRR files read and checked, and what the state records of it; nothing is created. */
   async prepare(plan: DeployPlan): Promise<PreparedLab> {
-    const runs = await this.prepareRuns(plan);
+    const runs = await prepareRuns(plan);
     const nodes: NodeState[] = runs.map((r) => ({
       name: r.node.name,
       ns: r.ns,
@@ -193,453 +128,56 @@ export class NetnsRuntime implements Runtime {
     const progress = opts.onProgress ?? (() => {});
     const { plan } = prepared;
     const lab = plan.name;
-    const runs = this.prepared.get(prepared) ?? (await this.prepareRuns(plan));
+    const runs = this.prepared.get(prepared) ?? (await prepareRuns(plan));
     const pressure = await neighbourTablePressure();
     if (pressure) progress(`warning: ${pressure}`);
     progress(`${runs.length} nodes: writing FRR files`);
-    await this.writeNodeFiles(runs);
+    await writeNodeFiles(this.ctx, runs);
     progress(`${runs.length} namespaces`);
     await ipBatch(runs.map((r) => `netns add ${r.ns}`));
     progress('sysctls');
-    await this.applySysctls(runs);
+    await applySysctls(this.ctx, runs);
     progress(`${plan.links.length} links`);
-    await this.createLinks(plan);
+    await createLinks(plan);
     progress(`zebra on ${runs.length} nodes`);
-    await this.startDaemonsBatched(lab, runs, (r) => r.daemons.daemons.filter(isFirstDaemon));
+    await startDaemonsBatched(this.ctx, lab, runs, (r) => r.daemons.daemons.filter(isFirstDaemon));
     progress(`bgpd and the other daemons on ${runs.length} nodes`);
-    await this.startDaemonsBatched(lab, runs, (r) => r.daemons.daemons.filter((d) => !isFirstDaemon(d)));
+    await startDaemonsBatched(this.ctx, lab, runs, (r) => r.daemons.daemons.filter((d) => !isFirstDaemon(d)));
     progress('daemons reading their config');
-    await this.awaitConfigRead(lab, runs.filter((r) => !r.frr.root));
+    await awaitConfigRead(lab, runs.filter((r) => !r.frr.root));
     const booted = runs.filter((r) => r.frr.root && r.node.frrFiles['frr.conf']);
     if (booted.length) {
       progress(`vtysh -b on ${booted.length} FRR 10 nodes`);
-      await allSettledOrThrow(chunk(booted, Math.ceil(booted.length / this.concurrency)).map(async (c) => {
-        for (const r of c) await this.bootConfig(targetOf(r), r.node.frrFiles['frr.conf']!);
+      await allSettledOrThrow(chunk(booted, Math.ceil(booted.length / this.ctx.concurrency)).map(async (c) => {
+        for (const r of c) await bootConfig(targetOf(r), r.node.frrFiles['frr.conf']!);
       }));
     }
     // last, once every daemon listens (see the header): lo with them, its addresses are
     // already configured and bgpd announces them when their connected routes appear
     progress('links up, exec');
-    await this.linksUp(runs);
-    await mapLimit(runs.filter((r) => r.node.exec.length), this.concurrency, (r) => this.runExec(r));
+    await linksUp(this.ctx, runs);
+    await mapLimit(runs.filter((r) => r.node.exec.length), this.ctx.concurrency, (r) => runExec(r));
   }
 
-  /**
-   * FRR 10: send the node's frr.conf to its (empty) daemons with `vtysh -b`, as frrinit.sh
-   * does; a line vtysh rejected fails the deploy like a line no daemon accepted on 8.4.
-   */
-  private async bootConfig(t: DaemonTarget, source: string): Promise<void> {
-    const res = await run('ip', ['netns', 'exec', t.ns, ...this.vtyshCommand(t, ['-b'])], { check: false, timeoutMs: 60_000 });
-    const errors = parseBootErrors(res.stdout + '\n' + res.stderr);
-    if (errors.length) {
-      throw new BgplabError('E_FRR_CONFIG', `FRR rejected configuration lines on ${t.name}`, {
-        details: errors.slice(0, 20).map((e) => `${t.name}: ${source}:${e.line}: ${e.text}   (${e.message}; vtysh -b, FRR 10)`),
-        hint: 'fix the lab file (or the frr.conf) and run up again. Nothing was left behind.',
-      });
-    }
-    if (res.exitCode !== 0) {
-      throw new BgplabError('E_FRR_CONFIG', `node ${t.name}: vtysh -b failed (exit ${res.exitCode})`, {
-        details: (res.stderr || res.stdout).trim().split('\n').slice(-10),
-      });
-    }
-  }
-
-  /** argv (after `ip netns exec NS`) of vtysh for one node: the host's, or the rootfs's in its chroot. */
-  private vtyshCommand(t: Pick<DaemonTarget, 'lab' | 'dir' | 'frr'>, args: string[]): string[] {
-    const base = ['--vty_socket', t.dir, '--config_dir', t.dir, ...args];
-    return t.frr.root ? [...chrootPrefix(labStateDir(t.lab), t.frr.root, t.dir), ROOTFS_VTYSH, ...base] : ['vtysh', ...base];
-  }
-
-  /** argv (after `ip netns exec NS`) of one daemon of one node. */
-  private daemonCommand(t: DaemonTarget, daemon: string, user: DaemonUser | null): string[] {
-    const args = daemonArgs(daemon, nodePaths(t.dir), t.daemons, user ? undefined : { user: 'root', group: 'root' }, { readConfig: !t.frr.root });
-    if (!t.frr.root) return [`${FRR_DIR}/${daemon}`, ...args];
-    return [...chrootPrefix(labStateDir(t.lab), t.frr.root, t.dir, join(t.dir, `${daemon}.out`)), `${ROOTFS_FRR_DIR}/${daemon}`, ...args];
-  }
-
-  /** Read and check every node's FRR files before anything is created. */
-  private async prepareRuns(plan: DeployPlan): Promise<NodeRun[]> {
-    const problems: string[] = [];
-    const binCache = new Map<string, boolean>();
-    const binPath = (frr: FrrInstall, d: string) => (frr.root ? `${frr.root}${ROOTFS_FRR_DIR}/${d}` : `${FRR_DIR}/${d}`);
-    const hasBin = async (frr: FrrInstall, d: string) => {
-      const p = binPath(frr, d);
-      if (!binCache.has(p)) binCache.set(p, await exists(p));
-      return binCache.get(p)!;
-    };
-    const installs = new Map<string, FrrInstall>();
-    const runs: NodeRun[] = [];
-    for (const node of plan.nodes) {
-      const label = node.labels[FRR_LABEL];
-      if (!installs.has(label ?? '')) installs.set(label ?? '', await resolveInstall(label));
-      const frr = installs.get(label ?? '')!;
-      const hasMgmtd = await hasBin(frr, 'mgmtd');
-      const ns = nsName(plan.name, node.name);
-      const dir = nodeStateDir(plan.name, node.name);
-      let daemons: DaemonsFile = { daemons: [], options: {} };
-      const conf = node.frrFiles['frr.conf'];
-      if (conf) {
-        if (!(await exists(conf))) problems.push(`node ${node.name}: ${conf} (bound to /etc/frr/frr.conf) does not exist`);
-        const dfile = node.frrFiles['daemons'];
-        let dtext: string | undefined;
-        if (dfile) {
-          try {
-            dtext = await readFile(dfile, 'utf8');
-          } catch {
-            problems.push(`node ${node.name}: ${dfile} (bound to /etc/frr/daemons) cannot be read`);
-          }
-        }
-        daemons = parseDaemonsFile(dtext, (d) => d !== 'mgmtd' || hasMgmtd);
-        for (const d of daemons.daemons) {
-          if (!(await hasBin(frr, d))) problems.push(`node ${node.name}: daemon ${d} is enabled but ${binPath(frr, d)} is not installed`);
-        }
-      }
-      runs.push({ lab: plan.name, node, ns, dir, daemons, frr });
-    }
-    if (problems.length) {
-      throw new BgplabError('E_ARTIFACTS', `cannot deploy ${plan.file}`, {
-        details: problems,
-        hint: 'run `bgplab generate` again, or install the missing FRR daemons',
-      });
-    }
-    return runs;
-  }
-
-  private async writeNodeFiles(runs: NodeRun[]): Promise<void> {
-    const lab = runs[0]?.lab;
-    if (lab && runs.some((r) => r.frr.root)) {
-      await mkdir(labStateDir(lab), { recursive: true, mode: 0o755 });
-      await writeFile(join(labStateDir(lab), CHROOT_SCRIPT_NAME), CHROOT_SCRIPT, { mode: 0o755 });
-    }
-    await mapLimit(runs, 64, async (r) => {
-      const user = await this.daemonUser(r.frr);
-      await mkdir(r.dir, { recursive: true, mode: 0o755 });
-      const files: Record<string, string | undefined> = { ...r.node.frrFiles };
-      // vtysh runs in the host's UTS namespace: without this its prompt would be the host's name
-      if (files['frr.conf'] && !files['vtysh.conf']) files['vtysh.conf'] = undefined;
-      for (const [name, src] of Object.entries(files)) {
-        let text = src === undefined ? '' : await readFile(src, 'utf8');
-        // the end marker is for daemons that read frr.conf themselves (8.4); vtysh -b would reject it
-        if (name === 'frr.conf' && !r.frr.root) text = withEndMarker(text);
-        if (name === 'vtysh.conf' && !/^hostname /m.test(text)) text += `${text && !text.endsWith('\n') ? '\n' : ''}hostname ${r.node.name}\n`;
-        await writeFile(join(r.dir, name), text, { mode: 0o640 });
-        if (user) await chown(join(r.dir, name), user.uid, user.gid);
-      }
-      if (r.node.sysctls.length) {
-        await writeFile(join(r.dir, 'sysctl.conf'), r.node.sysctls.map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
-      }
-      if (user) await chown(r.dir, user.uid, user.gid);
-    });
-  }
-
-  private async applySysctls(runs: NodeRun[]): Promise<void> {
-    const lines = runs.filter((r) => r.node.sysctls.length).map((r) => `netns exec ${r.ns} sysctl -q -p ${join(r.dir, 'sysctl.conf')}`);
-    if (!lines.length) return;
-    // each line forks inside ip (no node-side spawn per namespace); shards run in parallel
-    await Promise.all(chunk(lines, Math.max(1, Math.min(this.concurrency, availableParallelism()))).map((c) => ipBatch(c)));
-  }
-
-  private async createLinks(plan: DeployPlan): Promise<void> {
-    const lines = plan.links.map((l, i) => {
-      const mtu = l.mtu ?? DEFAULT_MTU;
-      // Distinct ifindexes for the two ends: created in fresh namespaces both would be 2,
-      // 3, ..., and the kernel treats a carrier change of a device whose ifindex equals its
-      // peer's (iflink) as non-urgent, batching it up to 1 s (linkwatch). Measured, one end
-      // set down: the other end's operstate changed after 270-715 ms with equal ifindexes,
-      // 3-40 ms with distinct ones; that delay was the link-down failover outage.
-      const [ia, ib] = [VETH_INDEX_BASE + 2 * i, VETH_INDEX_BASE + 2 * i + 1];
-      return `link add ${l.a.ifname} netns ${nsName(plan.name, l.a.node)} mtu ${mtu} index ${ia} type veth peer name ${l.b.ifname} netns ${nsName(plan.name, l.b.node)} mtu ${mtu} index ${ib}`;
-    });
-    if (!lines.length) return;
-    try {
-      await ipBatch(lines);
-    } catch (e) {
-      // "Command failed -:N" names the link
-      const m = isBgplabError(e) ? /Command failed -:(\d+)/.exec(e.details.join('\n')) : null;
-      const link = m ? plan.links[Number(m[1]) - 1] : undefined;
-      if (link && isBgplabError(e)) {
-        throw new BgplabError('E_LINK', `cannot create link ${link.a.node}:${link.a.ifname} <-> ${link.b.node}:${link.b.ifname}`, {
-          details: e.details,
-          cause: e,
-        });
-      }
-      throw e;
-    }
-  }
-
-  /**
-   * lo and every link of every node up. They go through a few `ip -batch` processes
-   * (`netns exec NS ip -batch FILE` per node) rather than one spawn per node: forking
-   * bgplab's Node process costs far more than ip forking itself (measured on a 400-node
-   * lab: 30 of 65 s of deploy blocked in spawn()).
-   */
-  private async linksUp(runs: NodeRun[]): Promise<void> {
-    const lines: string[] = [];
-    for (const r of runs) {
-      const file = join(r.dir, 'links-up.batch');
-      await writeFile(file, ['lo', ...r.node.interfaces].map((i) => `link set dev ${i} up`).join('\n') + '\n');
-      lines.push(`netns exec ${r.ns} ip -batch ${file}`);
-    }
-    await allSettledOrThrow(chunk(lines, this.batchShards()).map((c) => ipBatch(c)));
-  }
-
-  /** Parallel `ip -batch` processes for per-node work: a few per CPU (the work is CPU-bound). */
-  private batchShards(): number {
-    return Math.max(1, Math.min(this.concurrency, 2 * availableParallelism()));
-  }
-
-  /**
-   * Start daemons on many nodes through a few `ip -batch` processes, one line per daemon
-   * (`netns exec NS /usr/lib/frr/DAEMON ARGS`): ip forks each and waits until it has
-   * daemonized, as startDaemon does, but without a Node spawn per daemon. A node's
-   * daemons stay in one batch, in order. A node whose arguments do not fit a batch line
-   * (whitespace, quotes, #) is started the one-spawn-per-daemon way.
-   */
-  private async startDaemonsBatched(lab: string, runs: NodeRun[], pick: (r: NodeRun) => string[]): Promise<void> {
-    const batched: DaemonLine[][] = [];
-    const direct: { r: NodeRun; daemons: string[] }[] = [];
-    for (const r of runs) {
-      const daemons = pick(r);
-      if (!daemons.length) continue;
-      const user = await this.daemonUser(r.frr);
-      const lines = daemons.map((daemon) => ({
-        r,
-        daemon,
-        argv: ['netns', 'exec', r.ns, ...this.daemonCommand(targetOf(r), daemon, user)],
-      }));
-      if (lines.every((l) => l.argv.every((a) => BATCH_TOKEN_RE.test(a)))) batched.push(lines);
-      else direct.push({ r, daemons });
-    }
-    // every batch finishes before a failure is thrown: the cleanup that follows must not race
-    // a batch still starting daemons
-    await allSettledOrThrow([
-      ...chunk(batched, this.batchShards()).map((c) => this.runDaemonBatch(lab, c.flat())),
-      ...direct.map(async ({ r, daemons }) => {
-        for (const d of daemons) await this.startDaemon(targetOf(r), d);
-      }),
-    ]);
-  }
-
-  private async runDaemonBatch(lab: string, lines: DaemonLine[]): Promise<void> {
-    if (!lines.length) return;
-    const res = await run('ip', ['-batch', '-'], { check: false, input: lines.map((l) => l.argv.join(' ')).join('\n') + '\n', timeoutMs: 30_000 + 2_000 * lines.length });
-    if (res.exitCode === 0) return;
-    // ip stops at the first failing line and names it; what the daemon printed before
-    // dying (an option error, say) comes just before that on the same stderr
-    const m = /Command failed -:(\d+)/.exec(res.stderr);
-    const bad = m ? lines[Number(m[1]) - 1] : undefined;
-    if (!m || !bad) {
-      throw new BgplabError('E_DAEMON_DIED', `starting FRR daemons failed: ${res.stderr.trim().split('\n')[0] ?? `exit ${res.exitCode}`}`, {
-        details: res.stderr.trim().split('\n').slice(-10),
-      });
-    }
-    const said = [res.stderr.slice(0, m.index).trim(), res.stdout.trim()].filter(Boolean).join('\n');
-    const paths = nodePaths(bad.r.dir);
-    await writeFile(join(bad.r.dir, `${bad.daemon}.out`), said + '\n', { flag: 'a' });
-    throw new BgplabError('E_DAEMON_DIED', `node ${bad.r.node.name}: ${bad.daemon} failed to start`, {
-      details: await this.daemonTail(lab, bad.r.node.name, bad.daemon),
-      hint: `its log: ${paths.log(bad.daemon)} (removed with the lab)`,
-    });
-  }
-
-  private async runExec(r: NodeRun): Promise<void> {
-    for (const argv of r.node.exec) {
-      const res = await run('ip', ['netns', 'exec', r.ns, ...argv], { check: false, timeoutMs: 30_000, env: r.node.env });
-      if (res.exitCode !== 0) {
-        throw new BgplabError('E_EXEC', `node ${r.node.name}: exec command failed (exit ${res.exitCode}): ${argv.join(' ')}`, {
-          details: (res.stderr || res.stdout).trim().split('\n').slice(-5),
-          hint: /Unknown device type/.test(res.stderr)
-            ? 'this kernel lacks that interface type (e.g. CONFIG_DUMMY): the topology asks for something the kernel cannot do'
-            : 'commands from the topology\'s `exec:` run inside the node, split on whitespace, without a shell',
-        });
-      }
-    }
-  }
-
-  /** zebra (and mgmtd) first: the others connect to it at start; then the rest at once. */
-  private async startDaemons(t: DaemonTarget, which: string[]): Promise<void> {
-    const first: string[] = which.filter(isFirstDaemon);
-    const rest = which.filter((d) => !first.includes(d));
-    for (const d of first) await this.startDaemon(t, d);
-    await Promise.all(rest.map((d) => this.startDaemon(t, d)));
-  }
-
-  private async startDaemon(t: DaemonTarget, daemon: string): Promise<void> {
-    const { lab, name: node, ns, dir } = t;
-    const paths = nodePaths(dir);
-    const user = await this.daemonUser(t.frr);
-    // the daemon's own stdout/stderr before it daemonizes (option errors, early crashes)
-    const out = { file: join(dir, `${daemon}.out`), append: true } as const;
-    const r = await execa('ip', ['netns', 'exec', ns, ...this.daemonCommand(t, daemon, user)], {
-      reject: false,
-      stdin: 'ignore',
-      stdout: out,
-      stderr: out,
-      timeout: 30_000,
-    });
-    if (r.exitCode !== 0 || r.failed) {
-      throw new BgplabError('E_DAEMON_DIED', `node ${node}: ${daemon} failed to start (exit ${r.exitCode ?? r.signal ?? '?'})`, {
-        details: await this.daemonTail(lab, node, daemon),
-        hint: `its log: ${paths.log(daemon)} (removed with the lab)`,
-      });
-    }
-  }
-
-  /** The tail of a daemon's startup output and log, for error messages. */
-  async daemonTail(lab: string, node: string, daemon: string, n = 12): Promise<string[]> {
-    const dir = nodeStateDir(lab, node);
-    const out = await readFile(join(dir, `${daemon}.out`), 'utf8').catch(() => '');
-    const log = await readFile(join(dir, `${daemon}.log`), 'utf8').catch(() => '');
-    // an option error prints the daemon's whole usage text after the one line that matters
-    const usage = out.search(/^Usage/m);
-    const outLines = usage >= 0 ? [...logTail(out.slice(0, usage), n), '(usage text omitted)'] : logTail(out, n);
-    const lines = [...outLines, ...logTail(log, n)].slice(-n);
-    return lines.length ? lines.map((l) => `${node}/${daemon}: ${l}`) : [`${node}/${daemon}: (no output)`];
-  }
-
-  /**
-   * Poll the daemons' logs until every daemon has read its whole config (the end marker),
-   * then fail on lines no daemon accepted, or on a daemon that died meanwhile.
-   */
-  private async awaitConfigRead(lab: string, runs: NodeRun[]): Promise<void> {
-    type Pending = { r: NodeRun; daemon: string; scan?: DaemonLogScan };
-    const all: Pending[] = runs.flatMap((r) => (r.node.frrFiles['frr.conf'] ? r.daemons.daemons.map((daemon) => ({ r, daemon })) : []));
-    let pending = all;
-    const deadline = Date.now() + CONFIG_READ_TIMEOUT_MS;
-    for (;;) {
-      await Promise.all(
-        pending.map(async (p) => {
-          const log = await readFile(nodePaths(p.r.dir).log(p.daemon), 'utf8').catch(() => '');
-          p.scan = scanDaemonLog(log);
-        }),
-      );
-      pending = pending.filter((p) => !p.scan?.done);
-      if (!pending.length) break;
-      // a daemon that died will never reach the marker
-      for (const p of pending) {
-        const pid = await readPidFile(nodePaths(p.r.dir).pid(p.daemon));
-        if (pid !== undefined && !(await isAlive(pid))) {
-          throw new BgplabError('E_DAEMON_DIED', `node ${p.r.node.name}: ${p.daemon} died at start`, {
-            details: await this.daemonTail(lab, p.r.node.name, p.daemon),
-          });
-        }
-      }
-      if (Date.now() > deadline) {
-        const p = pending[0]!;
-        throw new BgplabError('E_DAEMON_STUCK', `node ${p.r.node.name}: ${p.daemon} did not finish reading its config in ${CONFIG_READ_TIMEOUT_MS / 1000} s`, {
-          details: await this.daemonTail(lab, p.r.node.name, p.daemon),
-        });
-      }
-      await sleep(15);
-    }
-    const details: string[] = [];
-    for (const r of runs) {
-      const scans: Record<string, DaemonLogScan> = {};
-      for (const p of all) if (p.r === r && p.scan) scans[p.daemon] = p.scan;
-      for (const err of configErrors(scans)) {
-        const why = [...new Set(Object.values(err.messages))].join(' / ');
-        details.push(`${r.node.name}: ${r.node.frrFiles['frr.conf']}:${err.line}: ${err.text}   (${why}; rejected by ${Object.keys(err.messages).join(', ')})`);
-      }
-    }
-    if (details.length) {
-      const nodes = [...new Set(details.map((d) => d.split(':')[0]))];
-      throw new BgplabError('E_FRR_CONFIG', `FRR rejected configuration lines on ${nodes.join(', ')}: no running daemon accepted them`, {
-        details: details.slice(0, 20).concat(details.length > 20 ? [`... and ${details.length - 20} more`] : []),
-        hint: 'fix the lab file (or the frr.conf) and run up again; a line for a daemon that is not enabled in the daemons file also lands here. Nothing was left behind.',
-      });
-    }
-    // daemons that died after reading their config
-    for (const p of all) {
-      const pid = await readPidFile(nodePaths(p.r.dir).pid(p.daemon));
-      if (pid === undefined || !(await isAlive(pid))) {
-        throw new BgplabError('E_DAEMON_DIED', `node ${p.r.node.name}: ${p.daemon} died at start`, {
-          details: await this.daemonTail(lab, p.r.node.name, p.daemon),
-        });
-      }
-    }
+  /** The tail of a daemon's startup output and log, for error messages (daemons.ts). */
+  daemonTail(lab: string, node: string, daemon: string, n = 12): Promise<string[]> {
+    return daemonTail(lab, node, daemon, n);
   }
 
   // ---------------------------------------------------------------- destroy
 
-  /**
-   * Remove everything of a lab: its processes (found by namespace membership, and by pid
-   * file for daemons whose namespace is already gone), namespaces (and with them veths,
-   * qdiscs, nftables), state directory. Idempotent.
-   */
+  /** Remove everything of a lab (teardown.ts says what and how); idempotent. */
   async destroy(lab: string): Promise<void> {
     assertLabName(lab);
     await this.requireRoot();
-    const known = await this.labNamespaces(lab);
-    const present: string[] = [];
-    const inodes = new Set<number>();
-    for (const ns of known) {
-      const ino = await netnsInode(ns);
-      if (ino !== undefined) {
-        present.push(ns);
-        inodes.add(ino);
-      }
-    }
-    const pids = new Set(await pidsInNamespaces(inodes));
-    for (const pid of await this.labPidFiles(lab)) pids.add(pid);
-    await terminate([...pids]);
-    if (present.length) await ipBatch(present.map((ns) => `netns del ${ns}`), { force: true });
-    const left = (await listNetns()).filter((n) => present.includes(n));
-    if (left.length) {
-      throw new BgplabError('E_DOWN', `could not delete namespaces: ${left.join(', ')}`, { hint: `ip netns del ${left[0]}` });
-    }
-    await removeLabState(lab);
-  }
-
-  /**
-   * The namespaces of a lab: those its state records, and those named with its prefix that
-   * no other lab claims (lab "st" must not take "clab-st-x-leaf1" of lab "st-x").
-   */
-  private async labNamespaces(lab: string): Promise<Set<string>> {
-    const st = await readState(lab);
-    const known = new Set((st?.nodes ?? []).map((n) => n.ns ?? nsName(lab, n.name)));
-    const others = new Set((await listStates()).filter((s) => s.name !== lab).flatMap((s) => s.nodes.map((n) => n.ns ?? nsName(s.name, n.name))));
-    const prefix = nsName(lab, '');
-    for (const ns of await listNetns()) if (ns.startsWith(prefix) && !others.has(ns)) known.add(ns);
-    return known;
-  }
-
-  /** Live daemons from the lab's pid files whose command line names this lab's directory. */
-  private async labPidFiles(lab: string): Promise<number[]> {
-    const base = labStateDir(lab);
-    const out: number[] = [];
-    for (const n of await listDir(base)) {
-      for (const f of (await listDir(join(base, n))).filter((x) => x.endsWith('.pid'))) {
-        const pid = await readPidFile(join(base, n, f));
-        if (pid === undefined || !(await isAlive(pid))) continue;
-        // guard against pid reuse: only a process started with this node's socket dir
-        if ((await cmdline(pid)).includes(join(base, n))) out.push(pid);
-      }
-    }
-    return out;
+    await destroyLab(lab);
   }
 
   // ---------------------------------------------------------------- operate
 
-  private async requireNode(lab: string, node: string): Promise<{ st: LabState; ns: string; dir: string }> {
-    assertLabName(lab);
-    const st = await readState(lab);
-    if (!st) throw new BgplabError('E_NO_LAB', `lab "${lab}" is not up`, { hint: 'bgplab ls shows the running labs' });
-    const n = st.nodes.find((x) => x.name === node);
-    if (!n) {
-      throw new BgplabError('E_NO_NODE', `lab "${lab}" has no node "${node}"`, {
-        hint: `nodes: ${st.nodes.map((x) => x.name).join(', ')}`,
-      });
-    }
-    const ns = n.ns ?? nsName(lab, node);
-    if ((await netnsInode(ns)) === undefined) {
-      throw new BgplabError('E_NO_NODE', `node ${node} of lab "${lab}": namespace ${ns} is missing`, { hint: `bgplab down ${lab} && bgplab up` });
-    }
-    return { st, ns, dir: nodeStateDir(lab, node) };
-  }
-
   /** Run argv inside the node's namespace (with its own /sys, via ip netns exec). */
   async exec(lab: string, node: string, argv: readonly string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
-    const { ns } = await this.requireNode(lab, node);
+    const { ns } = await requireNode(lab, node);
     if (!argv.length) throw new BgplabError('E_USAGE', 'exec needs a command');
     return run('ip', ['netns', 'exec', ns, ...argv], { check: false, timeoutMs: opts.timeoutMs, input: opts.input });
   }
@@ -654,7 +192,7 @@ export class NetnsRuntime implements Runtime {
     const n = st.nodes.find((x) => x.name === node);
     const dir = nodeStateDir(st.name, node);
     const frr: FrrInstall = n?.frrRoot ? { version: '10', root: n.frrRoot } : { version: 'host' };
-    const cmd = this.vtyshCommand({ lab: st.name, dir, frr }, commands.flatMap((c) => ['-c', c]));
+    const cmd = vtyshCommand({ lab: st.name, dir, frr }, commands.flatMap((c) => ['-c', c]));
     return frr.root ? ['ip', 'netns', 'exec', n?.ns ?? nsName(st.name, node), ...cmd] : cmd;
   }
 
@@ -663,7 +201,7 @@ export class NetnsRuntime implements Runtime {
    * E_VTYSH when vtysh fails (e.g. "bgpd is not running").
    */
   async vtysh(lab: string, node: string, commands: readonly string[]): Promise<string> {
-    const { st } = await this.requireNode(lab, node);
+    const { st } = await requireNode(lab, node);
     // show commands go straight to the daemon's vty socket (no vtysh process: ~50x less CPU per poll)
     const fast = await vtyShow(nodeStateDir(lab, node), commands);
     if (fast !== undefined) return fast;
@@ -675,41 +213,28 @@ export class NetnsRuntime implements Runtime {
 
   /** Streaming: ip netns exec with stdout piped to o.stdout. */
   async execStream(lab: string, node: string, argv: readonly string[], o: StreamOptions): Promise<StreamResult> {
-    const { ns } = await this.requireNode(lab, node);
+    const { ns } = await requireNode(lab, node);
     if (!argv.length) throw new BgplabError('E_USAGE', 'exec needs a command');
     return streamProcess('ip', ['netns', 'exec', ns, ...argv], o);
   }
 
   /** Interactive: inherit the terminal. Returns the exit code. */
   async execInteractive(lab: string, node: string, argv: readonly string[]): Promise<number> {
-    const { ns } = await this.requireNode(lab, node);
+    const { ns } = await requireNode(lab, node);
     const r = await execa('ip', ['netns', 'exec', ns, ...argv], { stdio: 'inherit', reject: false });
     return r.exitCode ?? 1;
   }
 
   async vtyshInteractive(lab: string, node: string): Promise<number> {
-    const { st } = await this.requireNode(lab, node);
+    const { st } = await requireNode(lab, node);
     const [bin, ...args] = this.vtyshArgv(st, node);
     const r = await execa(bin!, args, { stdio: 'inherit', reject: false });
     return r.exitCode ?? 1;
   }
 
-  private async requireInterface(lab: string, node: string, ifname: string): Promise<string> {
-    const { st, ns } = await this.requireNode(lab, node);
-    if (!IFNAME_RE.test(ifname)) throw new BgplabError('E_IFACE_MISSING', `"${ifname}" is not an interface name`);
-    const r = await run('ip', ['-n', ns, 'link', 'show', 'dev', ifname], { check: false });
-    if (r.exitCode !== 0) {
-      const ifs = st.nodes.find((n) => n.name === node)?.interfaces ?? [];
-      throw new BgplabError('E_IFACE_MISSING', `node ${node} has no interface ${ifname}`, {
-        hint: ifs.length ? `its fabric interfaces: ${ifs.join(', ')}` : `see: bgplab exec ${node} -- ip link`,
-      });
-    }
-    return ns;
-  }
-
   /** ip link set down/up on one end; with veth the other end loses carrier too. */
   async setLink(lab: string, node: string, ifname: string, up: boolean): Promise<void> {
-    const ns = await this.requireInterface(lab, node, ifname);
+    const ns = await requireInterface(lab, node, ifname);
     await run('ip', ['-n', ns, 'link', 'set', 'dev', ifname, up ? 'up' : 'down']);
   }
 
@@ -723,7 +248,7 @@ export class NetnsRuntime implements Runtime {
    * Delay cannot be emulated without netem: E_UNSUPPORTED. null removes both kinds.
    */
   async impairLink(lab: string, node: string, ifname: string, impairment: Impairment | null): Promise<void> {
-    const ns = await this.requireInterface(lab, node, ifname);
+    const ns = await requireInterface(lab, node, ifname);
     const st = (await readState(lab))!;
     const link = st.nodes.find((n) => n.name === node)?.links?.find((l) => l.ifname === ifname);
     const peerNs = link ? (st.nodes.find((n) => n.name === link.peer)?.ns ?? nsName(lab, link.peer)) : undefined;
@@ -755,7 +280,7 @@ export class NetnsRuntime implements Runtime {
    * routes, bgpd sends a Cease, so neighbors drop the sessions at once). Links stay up.
    */
   async stopRouting(lab: string, node: string): Promise<void> {
-    const { st, dir } = await this.requireNode(lab, node);
+    const { st, dir } = await requireNode(lab, node);
     const daemons = st.nodes.find((n) => n.name === node)?.daemons ?? [];
     const pids: number[] = [];
     for (const d of daemons) {
@@ -767,7 +292,7 @@ export class NetnsRuntime implements Runtime {
 
   /** Start the node's daemons that are not running (same config as at deploy). */
   async startRouting(lab: string, node: string): Promise<void> {
-    const { st, ns, dir } = await this.requireNode(lab, node);
+    const { st, ns, dir } = await requireNode(lab, node);
     const n = st.nodes.find((x) => x.name === node);
     const daemons = n?.daemons ?? [];
     const dtext = await readFile(join(dir, 'daemons'), 'utf8').catch(() => undefined);
@@ -776,9 +301,9 @@ export class NetnsRuntime implements Runtime {
     const down = health.filter((h) => !h.running).map((h) => h.daemon);
     const frr: FrrInstall = n?.frrRoot ? { version: '10', root: n.frrRoot } : { version: 'host' };
     const t: DaemonTarget = { lab, name: node, ns, dir, daemons: file, frr };
-    await this.startDaemons(t, down);
+    await startDaemons(this.ctx, t, down);
     // FRR 10's daemons start empty: the config again, as at deploy
-    if (frr.root && down.length) await this.bootConfig(t, join(dir, 'frr.conf'));
+    if (frr.root && down.length) await bootConfig(t, join(dir, 'frr.conf'));
   }
 
   async daemonHealth(lab: string, node: string, daemons: readonly string[]): Promise<DaemonHealth[]> {
@@ -804,44 +329,11 @@ export class NetnsRuntime implements Runtime {
 
   /** Namespaces named like a containerlab node (clab-*) that no lab state claims. */
   async orphans(): Promise<string[]> {
-    const claimed = new Set((await listStates()).flatMap((s) => s.nodes.map((n) => n.ns ?? nsName(s.name, n.name))));
-    return (await listNetns()).filter((n) => n.startsWith('clab-') && !claimed.has(n)).map((n) => `namespace ${n}`);
+    return netnsOrphans();
   }
 
   /** What of a lab is still on the machine: namespaces, processes, mounts, its state directory. */
   async leftovers(lab: string): Promise<Leftovers> {
-    assertLabName(lab);
-    const prefix = nsName(lab, '');
-    const own = await this.labNamespaces(lab);
-    const namespaces = (await listNetns()).filter((n) => own.has(n));
-    const inodes = new Set<number>();
-    for (const ns of namespaces) {
-      const i = await netnsInode(ns);
-      if (i !== undefined) inodes.add(i);
-    }
-    const pids = [...new Set([...(await pidsInNamespaces(inodes)), ...(await this.labPidFiles(lab))])].sort((a, b) => a - b);
-    // the trailing slash: lab s1's directory is not a prefix of lab s10's
-    const mounts = [...(await mountsMatching(`${NETNS_DIR}/${prefix}`)), ...(await mountsMatching(`${labStateDir(lab)}/`))].filter(
-      (m) => !m.startsWith(`${NETNS_DIR}/`) || own.has(m.slice(NETNS_DIR.length + 1)),
-    );
-    const items: string[] = [];
-    if (namespaces.length) items.push(`${namespaces.length} namespaces`);
-    if (pids.length) items.push(`${pids.length} processes`);
-    // a namespace's mounts go with it: counted alone only when they outlived it
-    if (mounts.length && !namespaces.length) items.push(`${mounts.length} mounts`);
-    return { items, namespaces, pids, mounts, stateDir: await exists(labStateDir(lab)) };
-  }
-}
-
-
-/** One `ip -batch -` process for many commands; stops at the first failure unless force. */
-async function ipBatch(lines: readonly string[], opts: { force?: boolean } = {}): Promise<void> {
-  if (!lines.length) return;
-  const args = opts.force ? ['-force', '-batch', '-'] : ['-batch', '-'];
-  const r = await run('ip', args, { check: false, input: lines.join('\n') + '\n' });
-  if (r.exitCode !== 0 && !opts.force) {
-    throw new BgplabError('E_IP', `ip -batch failed: ${r.stderr.trim().split('\n')[0] ?? ''}`, {
-      details: r.stderr.trim().split('\n').slice(-8),
-    });
+    return labLeftovers(lab);
   }
 }
