@@ -31,8 +31,9 @@
  * daemons used 68 CPU-s (a server's zebra 94 ms, its bgpd 52 ms); links up last, the
  * routes arrive in bursts: 38 CPU-s (56 and 22 ms), up in 45-58 s instead of 60-63 s.
  * The price, with FRR 8.4: interface events now reach a running bgpd, which handles each
- * down/up twice and can lose a peer's link-local address for good (1 session in ~1000 under
- * load; observe/link-local.ts, docs/frr-8.4-lost-link-local.md); `up` finds and mends it.
+ * down/up twice and can lose a peer's link-local address for good (one session of 1260 in 3
+ * of 16 loaded 630-link bring-ups; observe/link-local.ts, docs/frr-8.4-lost-link-local.md);
+ * `up` finds and mends it.
  * On any failure the lab is destroyed before the error is thrown, with the tail of the
  * failing daemon's log in the error.
  */
