@@ -1,8 +1,9 @@
 /**
  * What a failover scenario's measurements say (pure, no runtime): the fault it injects, the
- * ports its probe and traces use, a probe's outages split by phase, whether the paths came
- * back after the restore, which derived scenarios are not judged, and the order the
- * numbers are reported in. failover.ts runs the scenario and asks this file.
+ * ports its probe and traces use, a probe's outages split by phase and what they and the
+ * paths during the failure say, whether the paths came back after the restore, which
+ * derived scenarios are not judged, and the order the numbers are reported in.
+ * failover.ts runs the scenario and asks this file.
  */
 import { randomInt } from 'node:crypto';
 import type { Fault } from '../faults/index.js';
@@ -125,6 +126,84 @@ export function splitOutages(f: FlowOutages, t: PhaseTimes): { before: Outage[];
     else out.restore.push(o);
   }
   return out;
+}
+
+/** What the probe that ran through a scenario, and the traces during its failure, say (runScenario records it). */
+export interface ProbeVerdict {
+  /** the values measured, in the order they are found */
+  measured: Record<string, number | string | string[]>;
+  problems: string[];
+  /** the longest outage at the event of a flow that crossed the element (measured.outageMs) */
+  eventOutage: number;
+  /** the same of the flows that did not cross it (measured.otherFlowsMaxOutageMs) */
+  otherOutage: number;
+  /** the longest outage at the restore (measured.restoreOutageMs) */
+  restoreOutage: number;
+}
+
+/**
+ * Judge a stopped probe `res` whose phases began at `t`: `crossingIds` are the flows
+ * ("dir:flow") that crossed the element before the event, `during` the flows traced
+ * during the failure.
+ */
+export function judgeProbe(
+  s: { kind: FailoverKind },
+  e: Element,
+  elementName: string,
+  opts: { settleMs: number },
+  run: { res: ProbeResult; t: PhaseTimes; crossingIds: ReadonlySet<string>; during: TracedFlow[] },
+): ProbeVerdict {
+  const { res, t, crossingIds, during } = run;
+  const measured: ProbeVerdict['measured'] = {};
+  const problems: string[] = [];
+  let eventOutage = 0;
+  let otherOutage = 0;
+
+  // outages of the event (ended after it began, began before the probe had settled), of
+  // the failure (between the settle and the restore) and of the restore, per flow
+  const perFlow = flowsOf(res).map((x) => ({ ...x, p: splitOutages(x.f, t) }));
+  for (const x of perFlow) {
+    const ms = Math.max(0, ...x.p.event.map((o) => o.ms));
+    if (crossingIds.has(`${x.dir}:${x.flow}`)) eventOutage = Math.max(eventOutage, ms);
+    else otherOutage = Math.max(otherOutage, ms);
+  }
+  measured.outageMs = eventOutage;
+  measured.outageByDirection = res.directions.map((d, dir) => {
+    const xs = perFlow.filter((x) => x.dir === dir && crossingIds.has(`${x.dir}:${x.flow}`));
+    return `${d.from}→${d.to}: ${xs.length} crossed, max ${fmtMs(Math.max(0, ...xs.flatMap((x) => x.p.event.map((o) => o.ms))))}`;
+  });
+  measured.otherFlowsMaxOutageMs = otherOutage;
+  measured.lostPackets = perFlow.reduce((n, x) => n + x.p.event.reduce((m, o) => m + o.lost, 0), 0);
+  const base = Math.max(0, ...perFlow.flatMap((x) => x.p.before.map((o) => o.ms)));
+  if (base > 0) {
+    problems.push(`the probe lost traffic before the ${s.kind} (${fmtMs(base)}): the fabric was not stable`);
+    measured.invalid = 'loss before the event';
+  }
+  const started = Math.max(...res.directions.map((d) => d.sender.sendStartUs));
+  if (started > t.eventUs) {
+    problems.push('the probe started after the failure was injected (a loaded machine?): measurement invalid');
+    // as data: a baseline comparison (checks/snapshot.ts) must not compare this outage
+    measured.invalid = 'probe started after the event';
+  }
+  const notRecovered = perFlow.filter((x) => x.p.event.some((o) => o.open || o.toUs > t.settledUs));
+  if (notRecovered.length) problems.push(`${notRecovered.length} flows had not recovered ${fmtMs(opts.settleMs)} after the ${s.kind} was detected`);
+
+  const stuck = during.filter((f) => pathCrosses(f.path, e));
+  const lost = during.filter((f) => !f.complete);
+  if (e.kind === 'link' && e.parallel) {
+    measured.pathsDuring = [...pathSet(during)];
+  } else if (stuck.length) {
+    problems.push(`${stuck.length} flows still cross ${elementName} after the ${s.kind} (${pathKey(stuck[0]!.path)})`);
+  }
+  if (lost.length) problems.push(`${lost.length} flows do not reach their destination during the ${s.kind} (${pathKey(lost[0]!.path)})`);
+
+  const restoreOutage = Math.max(0, ...perFlow.flatMap((x) => x.p.restore.map((o) => o.ms)));
+  measured.restoreOutageMs = restoreOutage;
+  const quiet = Math.max(0, ...perFlow.flatMap((x) => x.p.failure.map((o) => o.ms)));
+  if (quiet > 0) problems.push(`the probe lost traffic during the failure, before the restore (${fmtMs(quiet)})`);
+  const stillOpen = perFlow.filter((x) => x.p.restore.some((o) => o.open));
+  if (stillOpen.length) problems.push(`${stillOpen.length} flows had not recovered when the probe stopped`);
+  return { measured, problems, eventOutage, otherOutage, restoreOutage };
 }
 
 // ---------------------------------------------------------------------------

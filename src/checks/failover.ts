@@ -35,15 +35,14 @@ import {
   type ProbePair,
 } from './failover-plan.js';
 import {
-  flowsOf,
   fmtMs,
   judgePathsBack,
+  judgeProbe,
   orderMeasured,
   pathSet,
   scenarioFault,
   scenarioPorts,
   scenarioUnderived,
-  splitOutages,
   type PathsBackVerdict,
   type PhaseTimes,
   type TracedFlow,
@@ -322,54 +321,15 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
       phase('probe stop');
     }
 
-    // outages of the event (ended after it began, began before the probe had settled), of
-    // the failure (between the settle and the restore) and of the restore, per flow
-    const perFlow = flowsOf(res).map((x) => ({ ...x, p: splitOutages(x.f, t) }));
-    for (const x of perFlow) {
-      const ms = Math.max(0, ...x.p.event.map((o) => o.ms));
-      if (crossingIds.has(`${x.dir}:${x.flow}`)) eventOutage = Math.max(eventOutage, ms);
-      else otherOutage = Math.max(otherOutage, ms);
-    }
-    measured.outageMs = eventOutage;
-    measured.outageByDirection = res.directions.map((d, dir) => {
-      const xs = perFlow.filter((x) => x.dir === dir && crossingIds.has(`${x.dir}:${x.flow}`));
-      return `${d.from}→${d.to}: ${xs.length} crossed, max ${fmtMs(Math.max(0, ...xs.flatMap((x) => x.p.event.map((o) => o.ms))))}`;
-    });
-    measured.otherFlowsMaxOutageMs = otherOutage;
-    measured.lostPackets = perFlow.reduce((n, x) => n + x.p.event.reduce((m, o) => m + o.lost, 0), 0);
-    const base = Math.max(0, ...perFlow.flatMap((x) => x.p.before.map((o) => o.ms)));
-    if (base > 0) {
-      problems.push(`the probe lost traffic before the ${s.kind} (${fmtMs(base)}): the fabric was not stable`);
-      measured.invalid = 'loss before the event';
-    }
-    const started = Math.max(...res.directions.map((d) => d.sender.sendStartUs));
-    if (started > t.eventUs) {
-      problems.push('the probe started after the failure was injected (a loaded machine?): measurement invalid');
-      // as data: a baseline comparison (checks/snapshot.ts) must not compare this outage
-      measured.invalid = 'probe started after the event';
-    }
-    const notRecovered = perFlow.filter((x) => x.p.event.some((o) => o.open || o.toUs > t.settledUs));
-    if (notRecovered.length) problems.push(`${notRecovered.length} flows had not recovered ${fmtMs(opts.settleMs)} after the ${s.kind} was detected`);
-
-    const stuck = during.filter((f) => pathCrosses(f.path, e));
-    const lost = during.filter((f) => !f.complete);
-    if (e.kind === 'link' && e.parallel) {
-      measured.pathsDuring = [...pathSet(during)];
-    } else if (stuck.length) {
-      problems.push(`${stuck.length} flows still cross ${elementName} after the ${s.kind} (${pathKey(stuck[0]!.path)})`);
-    }
-    if (lost.length) problems.push(`${lost.length} flows do not reach their destination during the ${s.kind} (${pathKey(lost[0]!.path)})`);
-
-    const restoreOutage = Math.max(0, ...perFlow.flatMap((x) => x.p.restore.map((o) => o.ms)));
-    measured.restoreOutageMs = restoreOutage;
-    const quiet = Math.max(0, ...perFlow.flatMap((x) => x.p.failure.map((o) => o.ms)));
-    if (quiet > 0) problems.push(`the probe lost traffic during the failure, before the restore (${fmtMs(quiet)})`);
-    const stillOpen = perFlow.filter((x) => x.p.restore.some((o) => o.open));
-    if (stillOpen.length) problems.push(`${stillOpen.length} flows had not recovered when the probe stopped`);
+    // the outages by phase and the paths during the failure (failover-judge.ts)
+    const judged = judgeProbe(s, e, elementName, opts, { res, t, crossingIds, during });
+    ({ eventOutage, otherOutage } = judged);
+    Object.assign(measured, judged.measured);
+    problems.push(...judged.problems);
 
     log(`time: ${phases.join(' · ')} s`);
     measured.pathsBefore = beforeSet.size;
-    if (restoreOutage > threshold) problems.push(`the restore cut traffic for ${fmtMs(restoreOutage)} (threshold ${fmtMs(threshold)})`);
+    if (judged.restoreOutage > threshold) problems.push(`the restore cut traffic for ${fmtMs(judged.restoreOutage)} (threshold ${fmtMs(threshold)})`);
   } catch (err) {
     if (!isBgplabError(err)) throw err;
     // interrupted: the finally below restores the fault, then the run stops
