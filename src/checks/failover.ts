@@ -4,20 +4,21 @@
  * were cut off, check that the paths moved off it, restore it, and check that the
  * sessions and paths came back. Only ctx.lab and ctx.runtime are used, so it runs on
  * every runtime. What a scenario breaks and expects, and the default thresholds with
- * their reasoning: failover-plan.ts. An interrupted scenario (ctx.signal) restores its
- * fault before returning.
+ * their reasoning: failover-plan.ts. What the measurements say (the fault, the ports, the
+ * outages by phase, the paths back): failover-judge.ts. An interrupted scenario
+ * (ctx.signal) restores its fault before returning.
  */
-import { randomInt } from 'node:crypto';
 import { classifyReset, neighborReset } from '../frr/bgp.js';
 import { injectFault, healFault, type Fault } from '../faults/index.js';
-import type { FailoverKind, FailoverScenario, Lab } from '../lab/model.js';
-import { derivationScope, notDerivedText, type DerivationScope, type Underived } from '../lab/derive.js';
+import type { FailoverScenario } from '../lab/model.js';
+import { derivationScope, notDerivedText } from '../lab/derive.js';
 import { predictFabric, type FabricPrediction } from '../lab/paths.js';
 import { showJson } from '../observe/sessions.js';
 import { waitSessionsState } from '../observe/wait.js';
-import { BgplabError, isBgplabError } from '../util/errors.js';
+import { isBgplabError } from '../util/errors.js';
 import { allSettledOrThrow, mapLimit, sleep } from '../util/pool.js';
 export { defaultScenarios } from './failover-plan.js';
+export { judgePathsBack, scenarioFault, scenarioPorts, splitOutages, type PathsBackVerdict, type PhaseTimes, type ScenarioMeasurement, type TracedFlow } from './failover-judge.js';
 import {
   affectedSessions,
   choosePair,
@@ -33,8 +34,21 @@ import {
   type PlannedScenario,
   type ProbePair,
 } from './failover-plan.js';
-import { nowUs, startProbe, type FlowOutages, type Outage, type ProbeEnd, type ProbeResult } from './probe.js';
-import { AddressBook, pathKey, traceFlowSettled, type FlowPath } from './trace.js';
+import {
+  fmtMs,
+  judgePathsBack,
+  judgeProbe,
+  orderMeasured,
+  pathSet,
+  scenarioFault,
+  scenarioPorts,
+  scenarioUnderived,
+  type PathsBackVerdict,
+  type PhaseTimes,
+  type TracedFlow,
+} from './failover-judge.js';
+import { nowUs, startProbe, type ProbeEnd, type ProbeResult } from './probe.js';
+import { AddressBook, pathKey, traceFlowSettled } from './trace.js';
 import { notHealthy, unhealthySettled } from './preconditions.js';
 import type { Check, CheckContext, CheckResult } from './types.js';
 
@@ -82,11 +96,6 @@ export const DEFAULT_FAILOVER_OPTIONS: FailoverOptions = {
 // ---------------------------------------------------------------------------
 // per-flow paths
 
-export interface TracedFlow extends FlowPath {
-  dir: 0 | 1;
-  flow: number;
-}
-
 async function traceAll(
   ctx: CheckContext,
   pair: ProbePair,
@@ -105,40 +114,6 @@ async function traceAll(
     const t = await traceFlowSettled(ctx, book, { from: src.name, src: src.loopback, dst: dst.loopback, sport: sportBase + flow, dport: port, maxTtl }, 3, 300);
     return { sport: t.sport, path: t.path, complete: t.complete, dir, flow };
   });
-}
-
-export interface PathsBackVerdict {
-  ok: boolean;
-  /** what is wrong, when not ok */
-  problems: string[];
-  /** directions that crossed the element before and do not now (more flows may find it) */
-  uncrossedDirs: (0 | 1)[];
-}
-
-/**
- * Did the paths come back after the restore? Per-flow paths are not stable across a
- * failure (ECMP next-hop order, hence the flow-to-path mapping, may change when routes
- * are re-learned), so the test is: every flow reaches its destination, every path seen is
- * one the model predicts (or was seen before), and in each direction where flows crossed
- * the element before, some flow crosses it again.
- */
-export function judgePathsBack(e: Element, before: readonly TracedFlow[], after: readonly TracedFlow[], predicted: ReadonlySet<string>): PathsBackVerdict {
-  const problems: string[] = [];
-  const lost = after.filter((f) => !f.complete);
-  if (lost.length) problems.push(`${lost.length} flows do not reach their destination (${pathKey(lost[0]!.path)})`);
-  const known = new Set([...predicted, ...before.filter((f) => f.complete).map((f) => pathKey(f.path))]);
-  const unexpected = [...new Set(after.filter((f) => f.complete).map((f) => pathKey(f.path)))].filter((p) => !known.has(p));
-  if (unexpected.length) problems.push(`unexpected paths ${unexpected.join(' | ')}`);
-  const uncrossedDirs: (0 | 1)[] = [];
-  for (const dir of [0, 1] as const) {
-    const was = before.some((f) => f.dir === dir && pathCrosses(f.path, e));
-    const is = after.some((f) => f.dir === dir && f.complete && pathCrosses(f.path, e));
-    if (was && !is) uncrossedDirs.push(dir);
-  }
-  if (uncrossedDirs.length) {
-    problems.push(`no flow crosses ${describeElement(e)} again (${uncrossedDirs.map((d) => (d === 0 ? 'forward' : 'reverse')).join(', ')} direction)`);
-  }
-  return { ok: problems.length === 0, problems, uncrossedDirs };
 }
 
 /**
@@ -170,31 +145,8 @@ async function awaitPathsBack(
   }
 }
 
-function pathSet(flows: TracedFlow[]): Set<string> {
-  return new Set(flows.filter((f) => f.complete).map((f) => pathKey(f.path)));
-}
-
 // ---------------------------------------------------------------------------
 // the scenario
-
-export interface ScenarioMeasurement {
-  outageMs: number;
-  flowsCrossed: number;
-  flows: number;
-  otherFlowsMaxOutageMs: number;
-  lostPackets: number;
-  restoreOutageMs: number;
-  sessionsDownMs?: number;
-  reestablishMs?: number;
-}
-
-/** The fault a scenario injects: link-down on the named end, a cut (100 % loss both ways, carrier kept), or the node's routing stopped. */
-export function scenarioFault(kind: FailoverKind, e: Element): Omit<Fault, 'since'> {
-  if (kind === 'node-down' && e.kind === 'node') return { kind: 'node-down', node: e.node, by: 'check failover' };
-  if (e.kind !== 'link') throw new BgplabError('E_FAILOVER_TARGET', `${kind} needs a link target`);
-  const base = { node: e.a.node, ifname: e.a.ifname, peer: { node: e.b.node, ifname: e.b.ifname }, by: 'check failover' };
-  return kind === 'link-down' ? { kind: 'link-down', ...base } : { kind: 'cut', ...base };
-}
 
 /** Reset reasons of the sessions, classified ("leaf1:eth1=bfd (BFD down received)"). */
 async function resetReasons(ctx: CheckContext, sessions: readonly { node: string; ifname: string }[]): Promise<string[]> {
@@ -210,49 +162,6 @@ async function resetReasons(ctx: CheckContext, sessions: readonly { node: string
     }),
   );
   return out.sort();
-}
-
-const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
-
-/** Per flow (direction, index) of a probe result, the outages from `afterUs` on. */
-function flowsOf(res: ProbeResult): { dir: 0 | 1; flow: number; f: FlowOutages }[] {
-  return res.directions.flatMap((d, dir) => d.flows.map((f) => ({ dir: dir as 0 | 1, flow: f.flow, f })));
-}
-
-
-/** When a scenario's phases began (µs): the event, the end of its settle, the restore. */
-export interface PhaseTimes {
-  eventUs: number;
-  settledUs: number;
-  restoreUs: number;
-}
-
-/**
- * A flow's outages by the phase they belong to, for one probe running through a whole
- * scenario: over before the event (a lossy fabric); begun before the settle ended (the
- * event's, including one still going then: not recovered); wholly between the settle and
- * the restore (loss during the failure); over after the restore (the restore's).
- */
-export function splitOutages(f: FlowOutages, t: PhaseTimes): { before: Outage[]; event: Outage[]; failure: Outage[]; restore: Outage[] } {
-  const out = { before: [] as Outage[], event: [] as Outage[], failure: [] as Outage[], restore: [] as Outage[] };
-  for (const o of f.outages) {
-    if (o.toUs <= t.eventUs) out.before.push(o);
-    else if (o.fromUs < t.settledUs) out.event.push(o);
-    else if (o.toUs <= t.restoreUs && !o.open) out.failure.push(o);
-    else out.restore.push(o);
-  }
-  return out;
-}
-
-/**
- * Ports of a scenario: the probe's port and source ports, random within the scenario's
- * slot, so that two scenarios running at the same time never share one on a node. Traces
- * under the running probe go to port + 1 from source ports sportBase + flows .. + 4·flows.
- */
-export function scenarioPorts(slot: number, flows: number): { port: number; sportBase: number; tracePort: number } {
-  const port = randomInt(20000 + slot * 5000, 20000 + slot * 5000 + 4998);
-  const sportBase = randomInt(30000 + slot * 15000, 30000 + (slot + 1) * 15000 - 4 * flows);
-  return { port, sportBase, tracePort: port + 1 };
 }
 
 /** After detection (or the sessions' return) the reroute takes < 150 ms on the default lab: trace from 300 ms on. */
@@ -412,54 +321,15 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
       phase('probe stop');
     }
 
-    // outages of the event (ended after it began, began before the probe had settled), of
-    // the failure (between the settle and the restore) and of the restore, per flow
-    const perFlow = flowsOf(res).map((x) => ({ ...x, p: splitOutages(x.f, t) }));
-    for (const x of perFlow) {
-      const ms = Math.max(0, ...x.p.event.map((o) => o.ms));
-      if (crossingIds.has(`${x.dir}:${x.flow}`)) eventOutage = Math.max(eventOutage, ms);
-      else otherOutage = Math.max(otherOutage, ms);
-    }
-    measured.outageMs = eventOutage;
-    measured.outageByDirection = res.directions.map((d, dir) => {
-      const xs = perFlow.filter((x) => x.dir === dir && crossingIds.has(`${x.dir}:${x.flow}`));
-      return `${d.from}→${d.to}: ${xs.length} crossed, max ${fmtMs(Math.max(0, ...xs.flatMap((x) => x.p.event.map((o) => o.ms))))}`;
-    });
-    measured.otherFlowsMaxOutageMs = otherOutage;
-    measured.lostPackets = perFlow.reduce((n, x) => n + x.p.event.reduce((m, o) => m + o.lost, 0), 0);
-    const base = Math.max(0, ...perFlow.flatMap((x) => x.p.before.map((o) => o.ms)));
-    if (base > 0) {
-      problems.push(`the probe lost traffic before the ${s.kind} (${fmtMs(base)}): the fabric was not stable`);
-      measured.invalid = 'loss before the event';
-    }
-    const started = Math.max(...res.directions.map((d) => d.sender.sendStartUs));
-    if (started > t.eventUs) {
-      problems.push('the probe started after the failure was injected (a loaded machine?): measurement invalid');
-      // as data: a baseline comparison (checks/snapshot.ts) must not compare this outage
-      measured.invalid = 'probe started after the event';
-    }
-    const notRecovered = perFlow.filter((x) => x.p.event.some((o) => o.open || o.toUs > t.settledUs));
-    if (notRecovered.length) problems.push(`${notRecovered.length} flows had not recovered ${fmtMs(opts.settleMs)} after the ${s.kind} was detected`);
-
-    const stuck = during.filter((f) => pathCrosses(f.path, e));
-    const lost = during.filter((f) => !f.complete);
-    if (e.kind === 'link' && e.parallel) {
-      measured.pathsDuring = [...pathSet(during)];
-    } else if (stuck.length) {
-      problems.push(`${stuck.length} flows still cross ${elementName} after the ${s.kind} (${pathKey(stuck[0]!.path)})`);
-    }
-    if (lost.length) problems.push(`${lost.length} flows do not reach their destination during the ${s.kind} (${pathKey(lost[0]!.path)})`);
-
-    const restoreOutage = Math.max(0, ...perFlow.flatMap((x) => x.p.restore.map((o) => o.ms)));
-    measured.restoreOutageMs = restoreOutage;
-    const quiet = Math.max(0, ...perFlow.flatMap((x) => x.p.failure.map((o) => o.ms)));
-    if (quiet > 0) problems.push(`the probe lost traffic during the failure, before the restore (${fmtMs(quiet)})`);
-    const stillOpen = perFlow.filter((x) => x.p.restore.some((o) => o.open));
-    if (stillOpen.length) problems.push(`${stillOpen.length} flows had not recovered when the probe stopped`);
+    // the outages by phase and the paths during the failure (failover-judge.ts)
+    const judged = judgeProbe(s, e, elementName, opts, { res, t, crossingIds, during });
+    ({ eventOutage, otherOutage } = judged);
+    Object.assign(measured, judged.measured);
+    problems.push(...judged.problems);
 
     log(`time: ${phases.join(' · ')} s`);
     measured.pathsBefore = beforeSet.size;
-    if (restoreOutage > threshold) problems.push(`the restore cut traffic for ${fmtMs(restoreOutage)} (threshold ${fmtMs(threshold)})`);
+    if (judged.restoreOutage > threshold) problems.push(`the restore cut traffic for ${fmtMs(judged.restoreOutage)} (threshold ${fmtMs(threshold)})`);
   } catch (err) {
     if (!isBgplabError(err)) throw err;
     // interrupted: the finally below restores the fault, then the run stops
@@ -485,26 +355,6 @@ export async function runScenario(ctx: CheckContext, s: FailoverScenario, pred: 
   const ordered = orderMeasured(measured);
   if (problems.length) return result('fail', `${problems.join('; ')} [${detail}]`, ordered);
   return result('pass', `outage ${fmtMs(eventOutage)} ≤ ${fmtMs(threshold)} (${detail}; restore ${fmtMs(Number(measured.restoreOutageMs ?? 0))})`, ordered);
-}
-
-/** The numbers people look for first (the table prints them in this order). */
-const MEASURED_ORDER = ['outageMs', 'thresholdMs', 'flowsCrossed', 'flows', 'otherFlowsMaxOutageMs', 'detection', 'sessionsDownMs', 'reestablishMs', 'restoreOutageMs'];
-
-function orderMeasured(m: Record<string, number | string | string[]>): Record<string, number | string | string[]> {
-  const out: Record<string, number | string | string[]> = {};
-  for (const k of MEASURED_ORDER) if (m[k] !== undefined) out[k] = m[k]!;
-  for (const [k, v] of Object.entries(m)) if (!(k in out)) out[k] = v;
-  return out;
-}
-
-function scenarioUnderived(lab: Lab, pred: FabricPrediction, scope: DerivationScope, s: FailoverScenario): Underived[] {
-  if (!scope.underived.length) return [];
-  try {
-    const pair = choosePair(lab, pred, resolveElement(lab, s));
-    return pair ? [...new Set([...scope.paths(pair.a.name, pair.b.name), ...scope.paths(pair.b.name, pair.a.name)])] : [];
-  } catch {
-    return [];
-  }
 }
 
 export async function runFailover(ctx: CheckContext, opts: Partial<FailoverOptions> = {}, scenarios?: FailoverScenario[]): Promise<CheckResult[]> {
