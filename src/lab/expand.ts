@@ -7,12 +7,14 @@
 import type { LabFile } from './schema.js';
 import { CONTAINER_NAME_MAX, ENDPOINT_RE, IFNAME_MAX, IFNAME_RE, NAME_RE } from './schema.js';
 import { dirname, resolve as resolvePath } from 'node:path';
-import type { BfdSettings, BgpTimers, ExpectedSession, FrrVersion, FailoverScenario, Lab, LabDesign, LabLink, LabNode, Role, RouteExpectation, Snippet, TracerouteExpectation } from './model.js';
+import type { BfdSettings, BgpTimers, ExpectedSession, FrrVersion, Lab, LabDesign, LabLink, LabNode, Role, Snippet } from './model.js';
 import { DEFAULT_DESIGN, DEFAULT_FRR, ROLES } from './model.js';
 import { formatAddr, formatCidr, overlaps, parseCidr, parseIPv4, parseIPv6 } from './ip.js';
 import { loopbackPrefixes, resolvePool, resolvePool6, ROLE_BLOCK } from './addressing.js';
 import { describePath, MAX_LINKS, MAX_NODES, type DraftLink, type DraftNode, type FieldPath } from './draft.js';
 import { generateFabric } from './fabric.js';
+import { NodeHints } from './node-hints.js';
+import { resolveChecks } from './checks.js';
 import { notUnicast, ruleAnnounceCoversLoopback, ruleAsnPlan, ruleAsns, ruleDesign, ruleLoopbacks, ruleServers, ruleSnippets, ruleTimers } from './rules.js';
 
 
@@ -330,26 +332,6 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
 
 // ---------------------------------------------------------------------------------
 
-/**
- * "known nodes: ..." hints: the known names grouped by stem (leaf12 -> leaf) once, instead
- * of filtering every known name per unknown one (quadratic with many bad links).
- */
-class NodeHints {
-  private readonly byStem = new Map<string, string[]>();
-  constructor(private readonly known: string[]) {
-    for (const k of known) {
-      const stem = k.replace(/\d+$/, '');
-      const g = this.byStem.get(stem);
-      if (!g) this.byStem.set(stem, [k]);
-      else if (g.length < 8) g.push(k);
-    }
-  }
-  of(name: string): string {
-    const near = this.byStem.get(name.replace(/\d+$/, '')) ?? [];
-    const list = (near.length ? near : this.known.slice(0, 8)).join(', ');
-    return this.known.length ? `known nodes: ${list}${this.known.length > 8 && !near.length ? ', ...' : ''}` : 'declare it under nodes:';
-  }
-}
 
 /** The lowest free ethN of a node; `from` remembers where the last search ended (interfaces
  *  are only ever added, so the answer never goes down). */
@@ -404,89 +386,4 @@ function nodeSnippets(spec: LabFile, name: string, role: Role, fields: Map<objec
   from(spec.snippets?.roles?.[role], ['snippets', 'roles', role]);
   from(spec.snippets?.nodes?.[name], ['snippets', 'nodes', name]);
   return out;
-}
-
-function resolveChecks(
-  spec: LabFile,
-  byName: Map<string, LabNode>,
-  links: LabLink[],
-  push: (p: FieldPath, m: string, h?: string) => void,
-  dropped: Set<string>,
-): Lab['checks'] {
-  const traceroute: TracerouteExpectation[] = [];
-  const failover: FailoverScenario[] = [];
-  const hints = new NodeHints([...byName.keys()]);
-  const endpoints = new Set(links.flatMap((l) => [`${l.a.node}:${l.a.ifname}`, `${l.b.node}:${l.b.ifname}`]));
-  (spec.checks?.traceroute ?? []).forEach((t, i) => {
-    const p: FieldPath = ['checks', 'traceroute', i];
-    let ok = true;
-    for (const f of ['from', 'to'] as const) {
-      if (!byName.has(t[f])) {
-        ok = false;
-        if (dropped.has(t[f])) continue;
-        push([...p, f], `unknown node "${t[f]}"`, hints.of(t[f]));
-      }
-    }
-    (t.hops ?? []).forEach((h, j) => {
-      if (!byName.has(h) && !(ROLES as readonly string[]).includes(h)) {
-        push([...p, 'hops', j], `hop "${h}" is neither a node nor a role`, `use a node name or one of ${ROLES.join(', ')}`);
-        ok = false;
-      }
-    });
-    if (ok) {
-      const e: TracerouteExpectation = { from: t.from, to: t.to };
-      if (t.hops) e.hops = t.hops;
-      if (t.flows) e.flows = t.flows;
-      traceroute.push(e);
-    }
-  });
-  (spec.checks?.failover ?? []).forEach((f, i) => {
-    const p: FieldPath = ['checks', 'failover', i, 'target'];
-    if (f.kind === 'node-down') {
-      if (!byName.has(f.target)) {
-        if (dropped.has(f.target)) return;
-        push(p, `unknown node "${f.target}"`, hints.of(f.target));
-        return;
-      }
-    } else {
-      const m = ENDPOINT_RE.exec(f.target);
-      const hit = m && endpoints.has(`${m[1]}:${m[2]}`);
-      if (!hit) {
-        if (m && dropped.has(m[1]!)) return;
-        push(p, `"${f.target}" is not a link endpoint of this lab`, 'write "node:interface" of an existing link, e.g. "leaf1:eth1"');
-        return;
-      }
-    }
-    const s: FailoverScenario = { name: f.name ?? `${f.kind} ${f.target}`, kind: f.kind, target: f.target };
-    if (f.max_outage_ms !== undefined) s.maxOutageMs = f.max_outage_ms;
-    failover.push(s);
-  });
-  const routes: RouteExpectation[] = [];
-  (spec.checks?.routes ?? []).forEach((r, i) => {
-    const p: FieldPath = ['checks', 'routes', i];
-    const node = byName.get(r.node);
-    if (!node) {
-      if (!dropped.has(r.node)) push([...p, 'node'], `unknown node "${r.node}"`, hints.of(r.node));
-      return;
-    }
-    let prefix: string | undefined;
-    const dst = byName.get(r.to);
-    if (dst) prefix = `${dst.loopback}/32`;
-    else {
-      const c = parseCidr(r.to);
-      if ('error' in c) {
-        if (dropped.has(r.to)) return;
-        push([...p, 'to'], `"${r.to}" is neither a node nor a prefix`, `a node name (${hints.of(r.to)}) or a prefix such as 10.0.3.1/32`);
-        return;
-      }
-      prefix = formatCidr(c);
-    }
-    const bad = r.via.filter((v) => !node.interfaces.includes(v));
-    if (bad.length) {
-      push([...p, 'via'], `${r.node} has no fabric interface ${bad.join(', ')}`, `its interfaces: ${node.interfaces.join(', ') || 'none'}`);
-      return;
-    }
-    routes.push({ node: r.node, prefix, via: r.via });
-  });
-  return { traceroute, failover, ...(routes.length ? { routes } : {}) };
 }
