@@ -5,7 +5,7 @@
  * the path of the lab-file field it comes from, so the loader can give file:line:col.
  */
 import type { LabFile } from './schema.js';
-import { CONTAINER_NAME_MAX, ENDPOINT_RE, IFNAME_MAX, IFNAME_RE, NAME_RE } from './schema.js';
+import { CONTAINER_NAME_MAX, NAME_RE } from './schema.js';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { BfdSettings, BgpTimers, ExpectedSession, FrrVersion, Lab, LabDesign, LabLink, LabNode, Role, Snippet } from './model.js';
 import { DEFAULT_DESIGN, DEFAULT_FRR, ROLES } from './model.js';
@@ -15,12 +15,14 @@ import { describePath, MAX_LINKS, MAX_NODES, type DraftLink, type DraftNode, typ
 import { generateFabric } from './fabric.js';
 import { NodeHints } from './node-hints.js';
 import { resolveChecks } from './checks.js';
+import { checkLinks, explicitLinks } from './links.js';
 import { notUnicast, ruleAnnounceCoversLoopback, ruleAsnPlan, ruleAsns, ruleDesign, ruleLoopbacks, ruleServers, ruleSnippets, ruleTimers } from './rules.js';
 
 
 export { describePath, type FieldPath } from './draft.js';
 export { DEFAULT_POOL, ROLE_BLOCK } from './addressing.js';
 export { MAX_LINKS, MAX_NODES } from './draft.js';
+export { RESERVED_IFNAMES } from './links.js';
 
 export interface LabProblem {
   path: FieldPath;
@@ -35,8 +37,6 @@ export const FRR_IMAGE: Record<FrrVersion, string> = { '8.4': 'bgplab/frr:latest
 export const DEFAULT_ASN = { 'super-spine': 64900, spine: 65000, leaf: 65101, server: 4200000001, border: 64601, router: 64701 } as const;
 /** Loopback role blocks: the block index inside the pool tells the role. */
 export const DEFAULT_BFD: BfdSettings = { enabled: false, intervalMs: 300, multiplier: 3 };
-/** Interfaces bgplab reserves inside a node. */
-export const RESERVED_IFNAMES = new Set(['lo', 'eth0']);
 
 export interface ExpandResult {
   lab?: Lab;
@@ -58,12 +58,12 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
   const push = (path: FieldPath, message: string, hint?: string, atKey?: boolean) => problems.push({ path, message, hint, atKey });
 
   const drafts = new Map<string, DraftNode>();
-  const links: DraftLink[] = [];
+  const fabricLinks: DraftLink[] = [];
 
   // ---- 1. fabric shorthand -------------------------------------------------
   // a fabric that cannot be generated is the one message: every later reference to its
   // nodes would be a follow-on
-  if (spec.fabric && !generateFabric(spec.fabric, drafts, links, push)) return { problems };
+  if (spec.fabric && !generateFabric(spec.fabric, drafts, fabricLinks, push)) return { problems };
   const roleCount = new Map<Role, number>();
   for (const d of drafts.values()) if (d.role) roleCount.set(d.role, (roleCount.get(d.role) ?? 0) + 1);
 
@@ -93,18 +93,7 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
   }
 
   // ---- 3. explicit links ----------------------------------------------------
-  (spec.links ?? []).forEach((l, i) => {
-    const eps = Array.isArray(l) ? l : l.endpoints;
-    const base: FieldPath = Array.isArray(l) ? ['links', i] : ['links', i, 'endpoints'];
-    const parsed = eps.map((e) => ENDPOINT_RE.exec(e));
-    if (!parsed[0] || !parsed[1]) return; // the schema already reported it
-    links.push({
-      a: { node: parsed[0][1]!, ifname: parsed[0][2]! },
-      b: { node: parsed[1][1]!, ifname: parsed[1][2]! },
-      path: ['links', i],
-      epPath: [[...base, 0], [...base, 1]],
-    });
-  });
+  const links = fabricLinks.concat(explicitLinks(spec));
 
   if (drafts.size > MAX_NODES) {
     push(['nodes'], `the lab has ${drafts.size} nodes, over the ${MAX_NODES} bgplab runs`, 'a node costs about 17 MiB of FRR memory: split the lab', true);
@@ -125,43 +114,7 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
 
   // ---- 5. links: endpoints exist, interfaces unique and valid ---------------
   const hints = new NodeHints([...drafts.keys()]);
-  const used = new Map<string, FieldPath>();
-  const nextFree = new Map<string, number>();
-  const validLinks: DraftLink[] = [];
-  for (const l of links) {
-    let ok = true;
-    for (const [side, ep] of [[0, l.a], [1, l.b]] as const) {
-      const p = l.epPath[side];
-      if (!drafts.has(ep.node)) {
-        ok = false;
-        if (opts.droppedNodes?.has(ep.node)) continue;
-        push(p, `unknown node "${ep.node}" in link`, hints.of(ep.node));
-        continue;
-      }
-      if (ep.ifname.length > IFNAME_MAX) {
-        push(p, `interface name "${ep.ifname}" is ${ep.ifname.length} characters; Linux allows ${IFNAME_MAX}`, 'use a shorter name such as eth12');
-        ok = false;
-      } else if (!IFNAME_RE.test(ep.ifname)) {
-        push(p, `interface name "${ep.ifname}" is not valid`, 'use letters, digits, ".", "_" or "-", starting with a letter');
-        ok = false;
-      } else if (RESERVED_IFNAMES.has(ep.ifname)) {
-        push(p, `interface "${ep.ifname}" is reserved (lo: loopback, eth0: containerlab management)`, 'use eth1 or higher');
-        ok = false;
-      }
-      const key = `${ep.node}:${ep.ifname}`;
-      const prev = used.get(key);
-      if (prev) {
-        const where = prev.length === 1 && prev[0] === 'fabric' ? 'by a link fabric: generates' : `at ${describePath(prev)}`;
-        push(p, `interface ${key} is used by two links (also ${where})`, `pick a free interface, e.g. ${ep.node}:${nextFreeIf(ep.node, used, nextFree)}`);
-        ok = false;
-      } else used.set(key, p);
-    }
-    if (ok && l.a.node === l.b.node) {
-      push(l.path, `link connects node "${l.a.node}" to itself`, 'a link joins two different nodes');
-      ok = false;
-    }
-    if (ok) validLinks.push(l);
-  }
+  const validLinks = checkLinks(links, drafts, opts.droppedNodes, hints, push);
 
   // ---- 6. per-node resolution: ASN, loopback, announce, bfd, image ----------
   // YAML reads `frr: 10` as a number: both spellings mean the same version
@@ -331,16 +284,6 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
 }
 
 // ---------------------------------------------------------------------------------
-
-
-/** The lowest free ethN of a node; `from` remembers where the last search ended (interfaces
- *  are only ever added, so the answer never goes down). */
-function nextFreeIf(node: string, used: Map<string, FieldPath>, from: Map<string, number>): string {
-  let i = from.get(node) ?? 1;
-  while (used.has(`${node}:eth${i}`)) i++;
-  from.set(node, i);
-  return `eth${i}`;
-}
 
 
 export function resolveBfd(v: LabFile['bfd'] | undefined, base: BfdSettings, _inherit: boolean): BfdSettings {
