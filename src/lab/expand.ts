@@ -35,7 +35,6 @@ export interface LabProblem {
 /** The node image of each FRR version (images/build-offline.sh builds both). */
 export const FRR_IMAGE: Record<FrrVersion, string> = { '8.4': 'bgplab/frr:latest', '10': 'bgplab/frr:10' };
 export const DEFAULT_ASN = { 'super-spine': 64900, spine: 65000, leaf: 65101, server: 4200000001, border: 64601, router: 64701 } as const;
-/** Loopback role blocks: the block index inside the pool tells the role. */
 export const DEFAULT_BFD: BfdSettings = { enabled: false, intervalMs: 300, multiplier: 3 };
 
 export interface ExpandResult {
