@@ -3,6 +3,8 @@
  * Generates the fabric, merges explicit nodes and links, assigns ASNs and loopbacks,
  * derives the expected sessions, and runs the cross-field rules. Every problem carries
  * the path of the lab-file field it comes from, so the loader can give file:line:col.
+ * This file orders the phases and passes each what it needs; they live in fabric.ts,
+ * nodes.ts, links.ts, addressing.ts, rules.ts and checks.ts.
  */
 import type { LabFile } from './schema.js';
 import type { BgpTimers, ExpectedSession, FrrVersion, Lab, LabDesign, LabLink, LabNode } from './model.js';
@@ -124,14 +126,8 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
   ruleServers(nodes, validLinks, byName, pathOf, push, opts.partial ? undefined : wired, describePath);
 
   // ---- 8. sessions: one per link side ---------------------------------------
-  const sessions: ExpectedSession[] = [];
   const labLinks: LabLink[] = validLinks.map((l) => ({ a: { ...l.a }, b: { ...l.b } }));
-  for (const l of labLinks) {
-    const a = byName.get(l.a.node)!;
-    const b = byName.get(l.b.node)!;
-    sessions.push({ node: a.name, ifname: l.a.ifname, peer: b.name, peerIfname: l.b.ifname, peerAsn: b.asn });
-    sessions.push({ node: b.name, ifname: l.b.ifname, peer: a.name, peerIfname: l.a.ifname, peerAsn: a.asn });
-  }
+  const sessions = expectedSessions(labLinks, byName);
 
   // ---- 9. checks --------------------------------------------------------------
   const checks = resolveChecks(spec, byName, labLinks, push, opts.droppedNodes ?? new Set());
@@ -156,4 +152,16 @@ export function expandLab(spec: LabFile, source?: string, opts: ExpandOptions = 
   }
   if (source) lab.source = source;
   return { lab, problems, fields };
+}
+
+/** The BGP sessions the links make: one per link side, towards the node at the other end. */
+function expectedSessions(labLinks: LabLink[], byName: Map<string, LabNode>): ExpectedSession[] {
+  const sessions: ExpectedSession[] = [];
+  for (const l of labLinks) {
+    const a = byName.get(l.a.node)!;
+    const b = byName.get(l.b.node)!;
+    sessions.push({ node: a.name, ifname: l.a.ifname, peer: b.name, peerIfname: l.b.ifname, peerAsn: b.asn });
+    sessions.push({ node: b.name, ifname: l.b.ifname, peer: a.name, peerIfname: l.a.ifname, peerAsn: a.asn });
+  }
+  return sessions;
 }
