@@ -6,6 +6,7 @@ import { notUnicast } from './rules.js';
 import type { DraftNode, FieldPath } from './draft.js';
 
 export const DEFAULT_POOL = '10.0.0.0/16';
+/** Loopback role blocks: the block index inside the pool tells the role. */
 export const ROLE_BLOCK: Record<Role, number> = { spine: 1, leaf: 2, server: 3, 'super-spine': 4, border: 5, router: 6 };
 
 export interface Pool {
