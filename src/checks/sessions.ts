@@ -4,7 +4,7 @@
  * the model predicts that neighbor sends (paths.ts: exact, or a range where BGP
  * tie-breaking decides whether a route is echoed back).
  */
-import { isSessionUp, neighborReset, receivedPrefixes, summaryPeer, type PeerSummary } from '../frr/bgp.js';
+import { isSessionUp, neighborReset, NO_PEER_ADDRESS, receivedPrefixes, summaryPeer, type PeerSummary } from '../frr/bgp.js';
 import type { Lab } from '../lab/model.js';
 import { familiesOf, predictFabric, type Family, type FabricPrediction } from '../lab/paths.js';
 import { derivationScope, notDerivedText, type Underived } from '../lab/derive.js';
@@ -168,7 +168,9 @@ async function explainDownSessions(ctx: CheckContext, results: CheckResult[]): P
     const { node, ifname } = refs.get(r)!;
     try {
       const e = neighborReset(await vtyshJson(ctx, node, `show bgp neighbors ${ifname} json`), ifname);
-      const why = e?.lastNotificationReason ?? e?.lastResetDueTo;
+      const reason = e?.lastNotificationReason ?? e?.lastResetDueTo;
+      // bgpd's reset text alone can mislead when it has no address for the peer (frr/bgp.ts)
+      const why = e?.neighborAddress === 'none' ? [NO_PEER_ADDRESS, reason].filter(Boolean).join('; ') : reason;
       if (why) {
         r.message += `; last reset: ${why}`;
         r.measured = { ...r.measured, lastReset: why };
