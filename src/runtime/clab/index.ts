@@ -23,16 +23,17 @@ import { dirname } from 'node:path';
 import { execa } from 'execa';
 import { IFNAME_RE, loadTopology, type DeployPlan } from '../../clab/topology.js';
 import { vtyshError } from '../../frr/vtysh.js';
-import { BgplabError, isBgplabError, type ErrorCode } from '../../util/errors.js';
+import { BgplabError, isBgplabError } from '../../util/errors.js';
 import { mapLimit, sleep } from '../../util/pool.js';
 import { onPath, run } from '../../util/process.js';
 import {
   containerExec,
-  docker,
+  containerLogs,
   imageExists,
   labContainers,
   LABEL_DEPLOYER,
   LABEL_TOPO,
+  mustExec,
   nodeContainer,
   removeContainers,
   type LabContainer,
@@ -45,6 +46,8 @@ import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback
 import { linksOf } from '../lifecycle.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../runtime.js';
 import { streamProcess } from '../stream.js';
+
+export { demuxFrames } from './docker.js';
 
 export const FRRINIT = '/usr/lib/frr/frrinit.sh';
 /** containerlab must not phone home (no network here, and CI must not depend on it) */
@@ -86,20 +89,6 @@ export function parsePs(out: string): Map<string, number> {
     if (t && !m.has(t[2]!)) m.set(t[2]!, Number(t[1]));
   }
   return m;
-}
-
-/** Docker's multiplexed log/attach stream (8-byte frame headers) → text, stdout and stderr merged. */
-export function demuxFrames(buf: Buffer): string {
-  const parts: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length && buf[i]! <= 2 && buf[i + 1] === 0 && buf[i + 2] === 0 && buf[i + 3] === 0) {
-    const size = buf.readUInt32BE(i + 4);
-    parts.push(buf.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  // not multiplexed (a TTY container): the rest as is
-  if (i < buf.length) parts.push(buf.subarray(i));
-  return Buffer.concat(parts).toString('utf8');
 }
 
 let streamSeq = 0;
@@ -234,7 +223,7 @@ export class ClabRuntime implements Runtime {
         if (r.exitCode === 0 && want.every((d) => have.has(d))) return;
         last = (r.stderr || r.stdout).trim() || `running: ${[...have].join(' ')}`;
         if (Date.now() > deadline) {
-          const logs = await this.containerLogs(c.id);
+          const logs = await containerLogs(c.id);
           throw new BgplabError('E_FRR_START', `FRR did not come up on ${n.name} within ${READY_TIMEOUT_MS / 1000} s (want ${want.join(' ')}; ${last})`, {
             details: logs,
           });
@@ -255,16 +244,6 @@ export class ClabRuntime implements Runtime {
       if (r.exitCode !== 0) bad.push(`${n.name}: ${(r.stdout + r.stderr).trim().split('\n').filter(Boolean).slice(0, 3).join(' | ')}`);
     });
     if (bad.length) throw new BgplabError('E_FRR_CONFIG', 'FRR rejected configuration lines', { details: bad });
-  }
-
-  private async containerLogs(id: string): Promise<string[]> {
-    try {
-      const d = await docker();
-      const buf = (await d.getContainer(id).logs({ stdout: true, stderr: true, tail: 15 })) as unknown as Buffer;
-      return demuxFrames(buf).split('\n').map((l) => l.trim()).filter(Boolean);
-    } catch {
-      return [];
-    }
   }
 
   async destroy(lab: string): Promise<void> {
@@ -371,17 +350,9 @@ export class ClabRuntime implements Runtime {
     return c;
   }
 
-  private async mustExec(c: LabContainer, argv: readonly string[], what: string, code: ErrorCode, input?: string): Promise<ExecResult> {
-    const r = await containerExec(c.id, argv, { timeoutMs: 30_000, ...(input !== undefined ? { input } : {}) });
-    if (r.exitCode !== 0) {
-      throw new BgplabError(code, `${what} failed on ${c.node} (exit ${r.exitCode})`, { details: (r.stderr || r.stdout).trim().split('\n').slice(-8) });
-    }
-    return r;
-  }
-
   async setLink(lab: string, node: string, ifname: string, up: boolean): Promise<void> {
     const c = await this.requireInterface(lab, node, ifname);
-    await this.mustExec(c, ['ip', 'link', 'set', 'dev', ifname, up ? 'up' : 'down'], `ip link set ${ifname} ${up ? 'up' : 'down'}`, 'E_LINK');
+    await mustExec(c, ['ip', 'link', 'set', 'dev', ifname, up ? 'up' : 'down'], `ip link set ${ifname} ${up ? 'up' : 'down'}`, 'E_LINK');
   }
 
   /** The other end of node:ifname: from the lab state, else from the topology the containers were made from. */
@@ -421,20 +392,20 @@ export class ClabRuntime implements Runtime {
       throw new BgplabError('E_IMPAIR', `cannot impair ${node}:${ifname}: no netem qdisc, and neither the lab state nor the topology says where the link leads`);
     }
     const pc = await nodeContainer(lab, peer.peer);
-    await this.mustExec(pc, ['nft', '-f', '-'], `nft ingress drop on ${peer.peerIfname}`, 'E_IMPAIR', nftLossScript(peer.peerIfname, loss));
+    await mustExec(pc, ['nft', '-f', '-'], `nft ingress drop on ${peer.peerIfname}`, 'E_IMPAIR', nftLossScript(peer.peerIfname, loss));
   }
 
   /** Stop the node's FRR (watchfrr first, so nothing restarts them). The container and its links stay. */
   async stopRouting(lab: string, node: string): Promise<void> {
     const c = await nodeContainer(lab, node);
-    await this.mustExec(c, [FRRINIT, 'stop'], 'frrinit.sh stop', 'E_ROUTING');
+    await mustExec(c, [FRRINIT, 'stop'], 'frrinit.sh stop', 'E_ROUTING');
   }
 
   /** Start FRR again (same bound config) unless watchfrr already runs; wait until its daemons answer. */
   async startRouting(lab: string, node: string): Promise<void> {
     const c = await nodeContainer(lab, node);
     const ps = parsePs((await containerExec(c.id, ['ps', '-e', '-o', 'pid=,comm='])).stdout);
-    if (!ps.has('watchfrr')) await this.mustExec(c, [FRRINIT, 'start'], 'frrinit.sh start', 'E_ROUTING');
+    if (!ps.has('watchfrr')) await mustExec(c, [FRRINIT, 'start'], 'frrinit.sh start', 'E_ROUTING');
     const st = await readState(lab);
     const want = st?.nodes.find((n) => n.name === node)?.daemons ?? ['zebra'];
     const deadline = Date.now() + 30_000;
