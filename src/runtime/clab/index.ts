@@ -24,11 +24,9 @@ import { execa } from 'execa';
 import { IFNAME_RE, loadTopology, type DeployPlan } from '../../clab/topology.js';
 import { vtyshError } from '../../frr/vtysh.js';
 import { BgplabError, isBgplabError } from '../../util/errors.js';
-import { mapLimit, sleep } from '../../util/pool.js';
 import { onPath, run } from '../../util/process.js';
 import {
   containerExec,
-  containerLogs,
   imageExists,
   labContainers,
   LABEL_DEPLOYER,
@@ -38,6 +36,7 @@ import {
   removeContainers,
   type LabContainer,
 } from './docker.js';
+import { checkConfigs, daemonHealth, startRouting, stopRouting, waitReady } from './daemons.js';
 import { DEPLOYER_NAME, dockerDeploy } from './docker-deploy.js';
 import { parseDaemonsFile } from '../netns/frr.js';
 import { assertLabName, readState, removeLabState, type NodeState } from '../state.js';
@@ -48,13 +47,11 @@ import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, Pr
 import { streamProcess } from '../stream.js';
 
 export { demuxFrames } from './docker.js';
+export { FRRINIT, parsePs, parseShowDaemons } from './daemons.js';
 
-export const FRRINIT = '/usr/lib/frr/frrinit.sh';
 /** containerlab must not phone home (no network here, and CI must not depend on it) */
 const CLAB_ENV = { CLAB_VERSION_CHECK: 'disable' };
 const DEPLOY_TIMEOUT_MS = 10 * 60_000;
-/** How long FRR may take to come up in every node after the containers started */
-const READY_TIMEOUT_MS = 60_000;
 
 export type Deployer = 'containerlab' | 'docker';
 
@@ -74,21 +71,6 @@ export function managementNetworkProblems(plan: DeployPlan): string[] {
   const bridged = plan.nodes.filter((n) => n.networkMode !== 'none').map((n) => n.name);
   if (bridged.length) problems.push(`nodes without network-mode: none: ${bridged.join(', ')}`);
   return problems;
-}
-
-/** `vtysh -c 'show daemons'` output → daemon names ("zebra bgpd watchfrr staticd"). */
-export function parseShowDaemons(out: string): string[] {
-  return out.trim().split(/\s+/).filter(Boolean);
-}
-
-/** `ps -e -o pid=,comm=` output → pid by command name (first one wins). */
-export function parsePs(out: string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const line of out.split('\n')) {
-    const t = /^\s*(\d+)\s+(\S+)/.exec(line);
-    if (t && !m.has(t[2]!)) m.set(t[2]!, Number(t[1]));
-  }
-  return m;
 }
 
 let streamSeq = 0;
@@ -178,8 +160,8 @@ export class ClabRuntime implements Runtime {
       await dockerDeploy(plan, { onProgress: progress });
     }
     progress('waiting for FRR in every node');
-    await this.waitReady(plan, prepared.nodes);
-    await this.checkConfigs(plan);
+    await waitReady(plan, prepared.nodes);
+    await checkConfigs(plan);
   }
 
   /**
@@ -201,49 +183,6 @@ export class ClabRuntime implements Runtime {
         hint: "commands from the topology's `exec:` run inside the node, split on whitespace, without a shell",
       });
     }
-  }
-
-  /** Every node: container running and vtysh reaching each daemon its daemons file enables. */
-  private async waitReady(plan: DeployPlan, states: readonly NodeState[]): Promise<void> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    const containers = await labContainers(plan.name);
-    const byNode = new Map(containers.map((c) => [c.node, c]));
-    const missing = plan.nodes.filter((n) => !byNode.has(n.name)).map((n) => n.name);
-    if (missing.length) throw new BgplabError('E_DEPLOY', `no container for node(s) ${missing.join(', ')} after deploy`);
-    await mapLimit(plan.nodes, 8, async (n) => {
-      const c = byNode.get(n.name)!;
-      const want = states.find((s) => s.name === n.name)?.daemons ?? [];
-      let last = '';
-      for (;;) {
-        const r = await containerExec(c.id, ['vtysh', '-c', 'show daemons'], { timeoutMs: 10_000 }).catch((e: unknown) => {
-          if (isBgplabError(e) && e.code !== 'E_TIMEOUT') throw e;
-          return { stdout: '', stderr: String(e), exitCode: -1 };
-        });
-        const have = new Set(parseShowDaemons(r.stdout));
-        if (r.exitCode === 0 && want.every((d) => have.has(d))) return;
-        last = (r.stderr || r.stdout).trim() || `running: ${[...have].join(' ')}`;
-        if (Date.now() > deadline) {
-          const logs = await containerLogs(c.id);
-          throw new BgplabError('E_FRR_START', `FRR did not come up on ${n.name} within ${READY_TIMEOUT_MS / 1000} s (want ${want.join(' ')}; ${last})`, {
-            details: logs,
-          });
-        }
-        await sleep(200);
-      }
-    });
-  }
-
-  /** A config line no daemon knows fails the deploy (vtysh's dry run over the bound frr.conf). */
-  private async checkConfigs(plan: DeployPlan): Promise<void> {
-    const containers = new Map((await labContainers(plan.name)).map((c) => [c.node, c]));
-    const bad: string[] = [];
-    await mapLimit(plan.nodes, 8, async (n) => {
-      if (!n.frrFiles['frr.conf']) return;
-      const c = containers.get(n.name)!;
-      const r = await containerExec(c.id, ['vtysh', '-C', '-f', '/etc/frr/frr.conf'], { timeoutMs: 20_000 });
-      if (r.exitCode !== 0) bad.push(`${n.name}: ${(r.stdout + r.stderr).trim().split('\n').filter(Boolean).slice(0, 3).join(' | ')}`);
-    });
-    if (bad.length) throw new BgplabError('E_FRR_CONFIG', 'FRR rejected configuration lines', { details: bad });
   }
 
   async destroy(lab: string): Promise<void> {
@@ -395,40 +334,19 @@ export class ClabRuntime implements Runtime {
     await mustExec(pc, ['nft', '-f', '-'], `nft ingress drop on ${peer.peerIfname}`, 'E_IMPAIR', nftLossScript(peer.peerIfname, loss));
   }
 
-  /** Stop the node's FRR (watchfrr first, so nothing restarts them). The container and its links stay. */
+  /** Stop the node's FRR; the container and its links stay (daemons.ts). */
   async stopRouting(lab: string, node: string): Promise<void> {
-    const c = await nodeContainer(lab, node);
-    await mustExec(c, [FRRINIT, 'stop'], 'frrinit.sh stop', 'E_ROUTING');
+    await stopRouting(lab, node);
   }
 
-  /** Start FRR again (same bound config) unless watchfrr already runs; wait until its daemons answer. */
+  /** Start the node's FRR again and wait until its daemons answer (daemons.ts). */
   async startRouting(lab: string, node: string): Promise<void> {
-    const c = await nodeContainer(lab, node);
-    const ps = parsePs((await containerExec(c.id, ['ps', '-e', '-o', 'pid=,comm='])).stdout);
-    if (!ps.has('watchfrr')) await mustExec(c, [FRRINIT, 'start'], 'frrinit.sh start', 'E_ROUTING');
-    const st = await readState(lab);
-    const want = st?.nodes.find((n) => n.name === node)?.daemons ?? ['zebra'];
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const r = await containerExec(c.id, ['vtysh', '-c', 'show daemons'], { timeoutMs: 10_000 });
-      const have = new Set(parseShowDaemons(r.stdout));
-      if (r.exitCode === 0 && want.every((d) => have.has(d))) return;
-      if (Date.now() > deadline) {
-        throw new BgplabError('E_ROUTING', `FRR did not come back on ${node} within 30 s`, { details: [(r.stderr || r.stdout).trim()] });
-      }
-      await sleep(200);
-    }
+    await startRouting(lab, node);
   }
 
-  /** Daemons of one node: running or not (one `ps` inside the container). */
-  async daemonHealth(c: LabContainer, daemons: readonly string[]): Promise<DaemonHealth[]> {
-    if (c.state !== 'running') return daemons.map((d) => ({ daemon: d, running: false }));
-    const r = await containerExec(c.id, ['ps', '-e', '-o', 'pid=,comm='], { timeoutMs: 10_000 }).catch(() => undefined);
-    const ps = parsePs(r?.stdout ?? '');
-    return daemons.map((d) => {
-      const pid = ps.get(d);
-      return { daemon: d, running: pid !== undefined, ...(pid !== undefined ? { pid } : {}) };
-    });
+  /** Daemons of one node: running or not (daemons.ts). */
+  daemonHealth(c: LabContainer, daemons: readonly string[]): Promise<DaemonHealth[]> {
+    return daemonHealth(c, daemons);
   }
 
   async list(): Promise<RunningLab[]> {
