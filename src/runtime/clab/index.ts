@@ -23,8 +23,8 @@ import { dirname } from 'node:path';
 import { execa } from 'execa';
 import { IFNAME_RE, loadTopology, type DeployPlan } from '../../clab/topology.js';
 import { vtyshError } from '../../frr/vtysh.js';
-import { BgplabError, isBgplabError } from '../../util/errors.js';
-import { onPath, run } from '../../util/process.js';
+import { BgplabError } from '../../util/errors.js';
+import { onPath } from '../../util/process.js';
 import {
   containerExec,
   imageExists,
@@ -36,6 +36,7 @@ import {
   removeContainers,
   type LabContainer,
 } from './docker.js';
+import { containerlabDeploy, containerlabDestroy, managementNetworkProblems } from './containerlab.js';
 import { checkConfigs, daemonHealth, startRouting, stopRouting, waitReady } from './daemons.js';
 import { DEPLOYER_NAME, dockerDeploy } from './docker-deploy.js';
 import { parseDaemonsFile } from '../netns/frr.js';
@@ -46,31 +47,15 @@ import { linksOf } from '../lifecycle.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../runtime.js';
 import { streamProcess } from '../stream.js';
 
+export { managementNetworkProblems } from './containerlab.js';
 export { demuxFrames } from './docker.js';
 export { FRRINIT, parsePs, parseShowDaemons } from './daemons.js';
-
-/** containerlab must not phone home (no network here, and CI must not depend on it) */
-const CLAB_ENV = { CLAB_VERSION_CHECK: 'disable' };
-const DEPLOY_TIMEOUT_MS = 10 * 60_000;
 
 export type Deployer = 'containerlab' | 'docker';
 
 export interface ClabRuntimeOptions {
   /** auto (default): containerlab when on PATH, else bgplab's docker deployer. Env: BGPLAB_CLAB_DEPLOYER. */
   deployer?: 'auto' | Deployer;
-}
-
-/**
- * Why containerlab would create a management network for this topology (a Docker bridge
- * on the host with an address, routes and iptables rules), or [] when it will not: every
- * node must resolve to `network-mode: none` and `mgmt.skip-when-unused` must be true.
- */
-export function managementNetworkProblems(plan: DeployPlan): string[] {
-  const problems: string[] = [];
-  if (!plan.mgmtSkipWhenUnused) problems.push('mgmt.skip-when-unused is not true');
-  const bridged = plan.nodes.filter((n) => n.networkMode !== 'none').map((n) => n.name);
-  if (bridged.length) problems.push(`nodes without network-mode: none: ${bridged.join(', ')}`);
-  return problems;
 }
 
 let streamSeq = 0;
@@ -149,40 +134,13 @@ export class ClabRuntime implements Runtime {
     const pressure = await neighbourTablePressure();
     if (pressure) progress(`warning: ${pressure}`);
     if (deployer === 'containerlab') {
-      const r = await run('containerlab', ['deploy', '-t', plan.file, '--reconfigure'], { env: CLAB_ENV, timeoutMs: DEPLOY_TIMEOUT_MS, check: false });
-      if (r.exitCode !== 0) {
-        throw new BgplabError('E_CLAB_DEPLOY', `containerlab deploy of ${plan.name} failed (exit ${r.exitCode})`, {
-          details: (r.stderr || r.stdout).trim().split('\n').slice(-15),
-        });
-      }
-      await this.checkContainerlabExec(plan, r.stdout + r.stderr);
+      await containerlabDeploy(plan);
     } else {
       await dockerDeploy(plan, { onProgress: progress });
     }
     progress('waiting for FRR in every node');
     await waitReady(plan, prepared.nodes);
     await checkConfigs(plan);
-  }
-
-  /**
-   * containerlab logs a failing `exec:` command and carries on; bgplab fails the deploy
-   * (as the netns runtime does), since a node without its announced prefixes is broken.
-   */
-  private async checkContainerlabExec(plan: DeployPlan, output: string): Promise<void> {
-    const lines = output.split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));
-    const failed: string[] = [];
-    lines.forEach((l, i) => {
-      if (!/Failed to execute command/i.test(l)) return;
-      failed.push(l.trim());
-      // containerlab prints the command's stderr on the indented lines that follow
-      for (let j = i + 1; j < lines.length && /^\s+\S/.test(lines[j]!) && failed.length < 12; j++) failed.push(`  ${lines[j]!.trim()}`);
-    });
-    if (failed.length) {
-      throw new BgplabError('E_EXEC', `${plan.name}: an exec command of the topology failed (containerlab logs it and carries on; bgplab does not)`, {
-        details: failed,
-        hint: "commands from the topology's `exec:` run inside the node, split on whitespace, without a shell",
-      });
-    }
   }
 
   async destroy(lab: string): Promise<void> {
@@ -205,18 +163,7 @@ export class ClabRuntime implements Runtime {
         () => false,
       );
       if (exists) {
-        // a 10-node lab takes well under a second; 2 minutes means Docker stopped answering
-        // (seen once: dockerd wedged after a burst of concurrent labs, inspect calls hung)
-        const r = await run('containerlab', ['destroy', '-t', topo, '--cleanup'], { env: CLAB_ENV, check: false, timeoutMs: 120_000 }).catch((e: unknown) => {
-          if (isBgplabError(e) && e.code === 'E_TIMEOUT') {
-            throw new BgplabError('E_DOCKER_HUNG', `containerlab destroy of ${lab} did not finish in 120 s: Docker is not answering for its containers`, {
-              hint: `check with: timeout 10 docker inspect clab-${lab}-<node>; restart dockerd (kill it, then make docker), then run bgplab down ${lab} again`,
-              cause: e,
-            });
-          }
-          throw e;
-        });
-        if (r.exitCode !== 0) clabError = (r.stderr || r.stdout).trim().split('\n').slice(-5);
+        clabError = await containerlabDestroy(lab, topo);
       }
     }
     // whatever is left (docker deployer, a half-finished deploy, a topology that moved)
