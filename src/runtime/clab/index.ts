@@ -18,7 +18,7 @@
  * `clab-<lab>/` next to the topology, and /etc/ssh/ssh_config.d/clab-<lab>.conf
  * (removed again by destroy). Its online version check is disabled (CLAB_VERSION_CHECK).
  */
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
 import { IFNAME_RE, loadTopology, type DeployPlan } from '../../clab/topology.js';
@@ -29,23 +29,22 @@ import {
   containerExec,
   imageExists,
   labContainers,
-  LABEL_DEPLOYER,
   LABEL_TOPO,
   mustExec,
   nodeContainer,
-  removeContainers,
   type LabContainer,
 } from './docker.js';
-import { containerlabDeploy, containerlabDestroy, managementNetworkProblems } from './containerlab.js';
+import { containerlabDeploy, managementNetworkProblems } from './containerlab.js';
 import { checkConfigs, daemonHealth, startRouting, stopRouting, waitReady } from './daemons.js';
-import { DEPLOYER_NAME, dockerDeploy } from './docker-deploy.js';
+import { dockerDeploy } from './docker-deploy.js';
 import { parseDaemonsFile } from '../netns/frr.js';
-import { assertLabName, readState, removeLabState, type NodeState } from '../state.js';
+import { assertLabName, readState, type NodeState } from '../state.js';
 import { neighbourTablePressure } from '../host-facts.js';
 import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../runtime.js';
 import { streamProcess } from '../stream.js';
+import { destroyLab, labLeftovers } from './teardown.js';
 
 export { managementNetworkProblems } from './containerlab.js';
 export { demuxFrames } from './docker.js';
@@ -143,40 +142,10 @@ export class ClabRuntime implements Runtime {
     await checkConfigs(plan);
   }
 
+  /** Remove everything of a lab (teardown.ts says what and how); idempotent. */
   async destroy(lab: string): Promise<void> {
     assertLabName(lab);
-    const st = await readState(lab);
-    let containers: LabContainer[] = [];
-    try {
-      containers = await labContainers(lab);
-    } catch (e) {
-      // Docker down and nothing recorded: nothing of ours can exist
-      if (!st) return;
-      throw e;
-    }
-    const topo = st?.topology ?? containers.find((c) => c.labels[LABEL_TOPO])?.labels[LABEL_TOPO];
-    const byContainerlab = containers.some((c) => c.labels[LABEL_DEPLOYER] !== DEPLOYER_NAME);
-    let clabError: string[] | undefined;
-    if (topo && (byContainerlab || (containers.length === 0 && st)) && (await onPath('containerlab'))) {
-      const exists = await access(topo).then(
-        () => true,
-        () => false,
-      );
-      if (exists) {
-        clabError = await containerlabDestroy(lab, topo);
-      }
-    }
-    // whatever is left (docker deployer, a half-finished deploy, a topology that moved)
-    const left = await labContainers(lab);
-    if (left.length) await removeContainers(left.map((c) => c.id));
-    const still = await labContainers(lab);
-    if (still.length) {
-      throw new BgplabError('E_DOWN', `could not remove containers: ${still.map((c) => c.name).join(', ')}`, {
-        details: clabError ?? [],
-        hint: `docker rm -f ${still[0]!.name}`,
-      });
-    }
-    await removeLabState(lab);
+    await destroyLab(lab);
   }
 
   async exec(lab: string, node: string, argv: readonly string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
@@ -315,12 +284,9 @@ export class ClabRuntime implements Runtime {
     return out;
   }
 
-  /** What of a lab is still on the machine: its containers and its state directory. Docker down: nothing of ours can run. */
-  async leftovers(lab: string): Promise<Leftovers> {
-    assertLabName(lab);
-    const containers = (await labContainers(lab).catch(() => [] as LabContainer[])).map((c) => c.name);
-    const items = containers.length ? [`${containers.length} containers`] : [];
-    return { items, containers, stateDir: (await readState(lab)) !== undefined };
+  /** What of a lab is still on the machine (teardown.ts). */
+  leftovers(lab: string): Promise<Leftovers> {
+    return labLeftovers(lab);
   }
 
   /** Every containerlab container belongs to a lab that list() shows: none is an orphan. */
