@@ -17,6 +17,12 @@
  * /etc/hosts entries. What containerlab itself still writes: the lab directory
  * `clab-<lab>/` next to the topology, and /etc/ssh/ssh_config.d/clab-<lab>.conf
  * (removed again by destroy). Its online version check is disabled (CLAB_VERSION_CHECK).
+ *
+ * This file is the Runtime: which deployer, prepare and deploy in order, exec and vtysh,
+ * list. The rest answers one question a file: containerlab.ts (driving the containerlab
+ * binary), docker-deploy.ts (the docker deployer), docker.ts (the Docker API), daemons.ts
+ * (FRR's daemons in the nodes: up after deploy, stop/start, which run), links.ts (link
+ * down/up, impairment), teardown.ts (destroy, leftovers).
  */
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -25,23 +31,16 @@ import type { DeployPlan } from '../../clab/topology.js';
 import { vtyshError } from '../../frr/vtysh.js';
 import { BgplabError } from '../../util/errors.js';
 import { onPath } from '../../util/process.js';
-import {
-  containerExec,
-  imageExists,
-  labContainers,
-  LABEL_TOPO,
-  nodeContainer,
-  type LabContainer,
-} from './docker.js';
-import { containerlabDeploy, managementNetworkProblems } from './containerlab.js';
-import { checkConfigs, daemonHealth, startRouting, stopRouting, waitReady } from './daemons.js';
-import { dockerDeploy } from './docker-deploy.js';
 import { parseDaemonsFile } from '../netns/frr.js';
 import { assertLabName, readState, type NodeState } from '../state.js';
 import { neighbourTablePressure } from '../host-facts.js';
 import { linksOf } from '../lifecycle.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../runtime.js';
 import { streamProcess } from '../stream.js';
+import { containerlabDeploy, managementNetworkProblems } from './containerlab.js';
+import { checkConfigs, daemonHealth, startRouting, stopRouting, waitReady } from './daemons.js';
+import { containerExec, imageExists, labContainers, LABEL_TOPO, nodeContainer, type LabContainer } from './docker.js';
+import { dockerDeploy } from './docker-deploy.js';
 import { impairLink, setLink } from './links.js';
 import { destroyLab, labLeftovers } from './teardown.js';
 
