@@ -1,12 +1,13 @@
 /**
  * The one adapter between bgplab and the Docker Engine API (dockerode): find a lab's
  * containers by the labels containerlab puts on them, run argv inside one (stdout and
- * stderr demultiplexed, the real exit code, a timeout that kills the process), and turn
- * "Docker is not there" into coded errors with a fix.
+ * stderr demultiplexed, the real exit code, a timeout that kills the process; or a coded
+ * error when it fails), read the tail of a container's log, and turn "Docker is not
+ * there" into coded errors with a fix.
  */
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { BgplabError } from '../../util/errors.js';
+import { BgplabError, type ErrorCode } from '../../util/errors.js';
 import type { ExecResult } from '../runtime.js';
 
 /** Labels containerlab sets on every node container (and bgplab's docker deployer too). */
@@ -191,6 +192,15 @@ export async function containerExec(containerId: string, argv: readonly string[]
   return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode };
 }
 
+/** argv in the container; a non-zero exit throws `code` naming the node, with the tail of the output. */
+export async function mustExec(c: LabContainer, argv: readonly string[], what: string, code: ErrorCode, input?: string): Promise<ExecResult> {
+  const r = await containerExec(c.id, argv, { timeoutMs: 30_000, ...(input !== undefined ? { input } : {}) });
+  if (r.exitCode !== 0) {
+    throw new BgplabError(code, `${what} failed on ${c.node} (exit ${r.exitCode})`, { details: (r.stderr || r.stdout).trim().split('\n').slice(-8) });
+  }
+  return r;
+}
+
 /** The host pid of a running container's init (its network namespace is /proc/<pid>/ns/net). */
 export async function containerPid(containerId: string): Promise<number> {
   const d = await docker();
@@ -244,4 +254,29 @@ export async function removeContainers(ids: readonly string[]): Promise<void> {
       }
     }),
   );
+}
+
+/** Docker's multiplexed log/attach stream (8-byte frame headers) → text, stdout and stderr merged. */
+export function demuxFrames(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && buf[i]! <= 2 && buf[i + 1] === 0 && buf[i + 2] === 0 && buf[i + 3] === 0) {
+    const size = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  // not multiplexed (a TTY container): the rest as is
+  if (i < buf.length) parts.push(buf.subarray(i));
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** The last 15 lines of a container's log (stdout and stderr merged); none when Docker cannot say. */
+export async function containerLogs(id: string): Promise<string[]> {
+  try {
+    const d = await docker();
+    const buf = (await d.getContainer(id).logs({ stdout: true, stderr: true, tail: 15 })) as unknown as Buffer;
+    return demuxFrames(buf).split('\n').map((l) => l.trim()).filter(Boolean);
+  } catch {
+    return [];
+  }
 }

@@ -17,89 +17,42 @@
  * /etc/hosts entries. What containerlab itself still writes: the lab directory
  * `clab-<lab>/` next to the topology, and /etc/ssh/ssh_config.d/clab-<lab>.conf
  * (removed again by destroy). Its online version check is disabled (CLAB_VERSION_CHECK).
+ *
+ * This file is the Runtime: which deployer, prepare and deploy in order, exec and vtysh,
+ * list. The rest answers one question a file: containerlab.ts (driving the containerlab
+ * binary), docker-deploy.ts (the docker deployer), docker.ts (the Docker API), daemons.ts
+ * (FRR's daemons in the nodes: up after deploy, stop/start, which run), links.ts (link
+ * down/up, impairment), teardown.ts (destroy, leftovers).
  */
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
-import { IFNAME_RE, loadTopology, type DeployPlan } from '../../clab/topology.js';
+import type { DeployPlan } from '../../clab/topology.js';
 import { vtyshError } from '../../frr/vtysh.js';
-import { BgplabError, isBgplabError, type ErrorCode } from '../../util/errors.js';
-import { mapLimit, sleep } from '../../util/pool.js';
-import { onPath, run } from '../../util/process.js';
-import {
-  containerExec,
-  docker,
-  imageExists,
-  labContainers,
-  LABEL_DEPLOYER,
-  LABEL_TOPO,
-  nodeContainer,
-  removeContainers,
-  type LabContainer,
-} from './docker.js';
-import { DEPLOYER_NAME, dockerDeploy } from './docker-deploy.js';
+import { BgplabError } from '../../util/errors.js';
+import { onPath } from '../../util/process.js';
 import { parseDaemonsFile } from '../netns/frr.js';
-import { assertLabName, readState, removeLabState, type NodeState } from '../state.js';
+import { assertLabName, readState, type NodeState } from '../state.js';
 import { neighbourTablePressure } from '../host-facts.js';
-import { checkImpairment, netemArgv, nftLossScript, nftTable, requireNftFallback } from '../impair.js';
 import { linksOf } from '../lifecycle.js';
 import type { DaemonHealth, DeployOptions, ExecResult, Impairment, Leftovers, PreparedLab, RunningLab, Runtime, StreamOptions, StreamResult } from '../runtime.js';
 import { streamProcess } from '../stream.js';
+import { containerlabDeploy, managementNetworkProblems } from './containerlab.js';
+import { checkConfigs, daemonHealth, startRouting, stopRouting, waitReady } from './daemons.js';
+import { containerExec, imageExists, labContainers, LABEL_TOPO, nodeContainer, type LabContainer } from './docker.js';
+import { dockerDeploy } from './docker-deploy.js';
+import { impairLink, setLink } from './links.js';
+import { destroyLab, labLeftovers } from './teardown.js';
 
-export const FRRINIT = '/usr/lib/frr/frrinit.sh';
-/** containerlab must not phone home (no network here, and CI must not depend on it) */
-const CLAB_ENV = { CLAB_VERSION_CHECK: 'disable' };
-const DEPLOY_TIMEOUT_MS = 10 * 60_000;
-/** How long FRR may take to come up in every node after the containers started */
-const READY_TIMEOUT_MS = 60_000;
+export { managementNetworkProblems } from './containerlab.js';
+export { demuxFrames } from './docker.js';
+export { FRRINIT, parsePs, parseShowDaemons } from './daemons.js';
 
 export type Deployer = 'containerlab' | 'docker';
 
 export interface ClabRuntimeOptions {
   /** auto (default): containerlab when on PATH, else bgplab's docker deployer. Env: BGPLAB_CLAB_DEPLOYER. */
   deployer?: 'auto' | Deployer;
-}
-
-/**
- * Why containerlab would create a management network for this topology (a Docker bridge
- * on the host with an address, routes and iptables rules), or [] when it will not: every
- * node must resolve to `network-mode: none` and `mgmt.skip-when-unused` must be true.
- */
-export function managementNetworkProblems(plan: DeployPlan): string[] {
-  const problems: string[] = [];
-  if (!plan.mgmtSkipWhenUnused) problems.push('mgmt.skip-when-unused is not true');
-  const bridged = plan.nodes.filter((n) => n.networkMode !== 'none').map((n) => n.name);
-  if (bridged.length) problems.push(`nodes without network-mode: none: ${bridged.join(', ')}`);
-  return problems;
-}
-
-/** `vtysh -c 'show daemons'` output → daemon names ("zebra bgpd watchfrr staticd"). */
-export function parseShowDaemons(out: string): string[] {
-  return out.trim().split(/\s+/).filter(Boolean);
-}
-
-/** `ps -e -o pid=,comm=` output → pid by command name (first one wins). */
-export function parsePs(out: string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const line of out.split('\n')) {
-    const t = /^\s*(\d+)\s+(\S+)/.exec(line);
-    if (t && !m.has(t[2]!)) m.set(t[2]!, Number(t[1]));
-  }
-  return m;
-}
-
-/** Docker's multiplexed log/attach stream (8-byte frame headers) → text, stdout and stderr merged. */
-export function demuxFrames(buf: Buffer): string {
-  const parts: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length && buf[i]! <= 2 && buf[i + 1] === 0 && buf[i + 2] === 0 && buf[i + 3] === 0) {
-    const size = buf.readUInt32BE(i + 4);
-    parts.push(buf.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  // not multiplexed (a TTY container): the rest as is
-  if (i < buf.length) parts.push(buf.subarray(i));
-  return Buffer.concat(parts).toString('utf8');
 }
 
 let streamSeq = 0;
@@ -178,140 +131,19 @@ export class ClabRuntime implements Runtime {
     const pressure = await neighbourTablePressure();
     if (pressure) progress(`warning: ${pressure}`);
     if (deployer === 'containerlab') {
-      const r = await run('containerlab', ['deploy', '-t', plan.file, '--reconfigure'], { env: CLAB_ENV, timeoutMs: DEPLOY_TIMEOUT_MS, check: false });
-      if (r.exitCode !== 0) {
-        throw new BgplabError('E_CLAB_DEPLOY', `containerlab deploy of ${plan.name} failed (exit ${r.exitCode})`, {
-          details: (r.stderr || r.stdout).trim().split('\n').slice(-15),
-        });
-      }
-      await this.checkContainerlabExec(plan, r.stdout + r.stderr);
+      await containerlabDeploy(plan);
     } else {
       await dockerDeploy(plan, { onProgress: progress });
     }
     progress('waiting for FRR in every node');
-    await this.waitReady(plan, prepared.nodes);
-    await this.checkConfigs(plan);
+    await waitReady(plan, prepared.nodes);
+    await checkConfigs(plan);
   }
 
-  /**
-   * containerlab logs a failing `exec:` command and carries on; bgplab fails the deploy
-   * (as the netns runtime does), since a node without its announced prefixes is broken.
-   */
-  private async checkContainerlabExec(plan: DeployPlan, output: string): Promise<void> {
-    const lines = output.split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));
-    const failed: string[] = [];
-    lines.forEach((l, i) => {
-      if (!/Failed to execute command/i.test(l)) return;
-      failed.push(l.trim());
-      // containerlab prints the command's stderr on the indented lines that follow
-      for (let j = i + 1; j < lines.length && /^\s+\S/.test(lines[j]!) && failed.length < 12; j++) failed.push(`  ${lines[j]!.trim()}`);
-    });
-    if (failed.length) {
-      throw new BgplabError('E_EXEC', `${plan.name}: an exec command of the topology failed (containerlab logs it and carries on; bgplab does not)`, {
-        details: failed,
-        hint: "commands from the topology's `exec:` run inside the node, split on whitespace, without a shell",
-      });
-    }
-  }
-
-  /** Every node: container running and vtysh reaching each daemon its daemons file enables. */
-  private async waitReady(plan: DeployPlan, states: readonly NodeState[]): Promise<void> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    const containers = await labContainers(plan.name);
-    const byNode = new Map(containers.map((c) => [c.node, c]));
-    const missing = plan.nodes.filter((n) => !byNode.has(n.name)).map((n) => n.name);
-    if (missing.length) throw new BgplabError('E_DEPLOY', `no container for node(s) ${missing.join(', ')} after deploy`);
-    await mapLimit(plan.nodes, 8, async (n) => {
-      const c = byNode.get(n.name)!;
-      const want = states.find((s) => s.name === n.name)?.daemons ?? [];
-      let last = '';
-      for (;;) {
-        const r = await containerExec(c.id, ['vtysh', '-c', 'show daemons'], { timeoutMs: 10_000 }).catch((e: unknown) => {
-          if (isBgplabError(e) && e.code !== 'E_TIMEOUT') throw e;
-          return { stdout: '', stderr: String(e), exitCode: -1 };
-        });
-        const have = new Set(parseShowDaemons(r.stdout));
-        if (r.exitCode === 0 && want.every((d) => have.has(d))) return;
-        last = (r.stderr || r.stdout).trim() || `running: ${[...have].join(' ')}`;
-        if (Date.now() > deadline) {
-          const logs = await this.containerLogs(c.id);
-          throw new BgplabError('E_FRR_START', `FRR did not come up on ${n.name} within ${READY_TIMEOUT_MS / 1000} s (want ${want.join(' ')}; ${last})`, {
-            details: logs,
-          });
-        }
-        await sleep(200);
-      }
-    });
-  }
-
-  /** A config line no daemon knows fails the deploy (vtysh's dry run over the bound frr.conf). */
-  private async checkConfigs(plan: DeployPlan): Promise<void> {
-    const containers = new Map((await labContainers(plan.name)).map((c) => [c.node, c]));
-    const bad: string[] = [];
-    await mapLimit(plan.nodes, 8, async (n) => {
-      if (!n.frrFiles['frr.conf']) return;
-      const c = containers.get(n.name)!;
-      const r = await containerExec(c.id, ['vtysh', '-C', '-f', '/etc/frr/frr.conf'], { timeoutMs: 20_000 });
-      if (r.exitCode !== 0) bad.push(`${n.name}: ${(r.stdout + r.stderr).trim().split('\n').filter(Boolean).slice(0, 3).join(' | ')}`);
-    });
-    if (bad.length) throw new BgplabError('E_FRR_CONFIG', 'FRR rejected configuration lines', { details: bad });
-  }
-
-  private async containerLogs(id: string): Promise<string[]> {
-    try {
-      const d = await docker();
-      const buf = (await d.getContainer(id).logs({ stdout: true, stderr: true, tail: 15 })) as unknown as Buffer;
-      return demuxFrames(buf).split('\n').map((l) => l.trim()).filter(Boolean);
-    } catch {
-      return [];
-    }
-  }
-
+  /** Remove everything of a lab (teardown.ts says what and how); idempotent. */
   async destroy(lab: string): Promise<void> {
     assertLabName(lab);
-    const st = await readState(lab);
-    let containers: LabContainer[] = [];
-    try {
-      containers = await labContainers(lab);
-    } catch (e) {
-      // Docker down and nothing recorded: nothing of ours can exist
-      if (!st) return;
-      throw e;
-    }
-    const topo = st?.topology ?? containers.find((c) => c.labels[LABEL_TOPO])?.labels[LABEL_TOPO];
-    const byContainerlab = containers.some((c) => c.labels[LABEL_DEPLOYER] !== DEPLOYER_NAME);
-    let clabError: string[] | undefined;
-    if (topo && (byContainerlab || (containers.length === 0 && st)) && (await onPath('containerlab'))) {
-      const exists = await access(topo).then(
-        () => true,
-        () => false,
-      );
-      if (exists) {
-        // a 10-node lab takes well under a second; 2 minutes means Docker stopped answering
-        // (seen once: dockerd wedged after a burst of concurrent labs, inspect calls hung)
-        const r = await run('containerlab', ['destroy', '-t', topo, '--cleanup'], { env: CLAB_ENV, check: false, timeoutMs: 120_000 }).catch((e: unknown) => {
-          if (isBgplabError(e) && e.code === 'E_TIMEOUT') {
-            throw new BgplabError('E_DOCKER_HUNG', `containerlab destroy of ${lab} did not finish in 120 s: Docker is not answering for its containers`, {
-              hint: `check with: timeout 10 docker inspect clab-${lab}-<node>; restart dockerd (kill it, then make docker), then run bgplab down ${lab} again`,
-              cause: e,
-            });
-          }
-          throw e;
-        });
-        if (r.exitCode !== 0) clabError = (r.stderr || r.stdout).trim().split('\n').slice(-5);
-      }
-    }
-    // whatever is left (docker deployer, a half-finished deploy, a topology that moved)
-    const left = await labContainers(lab);
-    if (left.length) await removeContainers(left.map((c) => c.id));
-    const still = await labContainers(lab);
-    if (still.length) {
-      throw new BgplabError('E_DOWN', `could not remove containers: ${still.map((c) => c.name).join(', ')}`, {
-        details: clabError ?? [],
-        hint: `docker rm -f ${still[0]!.name}`,
-      });
-    }
-    await removeLabState(lab);
+    await destroyLab(lab);
   }
 
   async exec(lab: string, node: string, argv: readonly string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
@@ -357,107 +189,29 @@ export class ClabRuntime implements Runtime {
     return this.execInteractive(lab, node, ['vtysh']);
   }
 
-  private async requireInterface(lab: string, node: string, ifname: string): Promise<LabContainer> {
-    const c = await nodeContainer(lab, node);
-    if (!IFNAME_RE.test(ifname)) throw new BgplabError('E_IFACE_MISSING', `"${ifname}" is not an interface name`);
-    const r = await containerExec(c.id, ['ip', 'link', 'show', 'dev', ifname]);
-    if (r.exitCode !== 0) {
-      const st = await readState(lab);
-      const ifs = st?.nodes.find((n) => n.name === node)?.interfaces ?? [];
-      throw new BgplabError('E_IFACE_MISSING', `node ${node} has no interface ${ifname}`, {
-        hint: ifs.length ? `its fabric interfaces: ${ifs.join(', ')}` : `see: bgplab exec ${node} -- ip link`,
-      });
-    }
-    return c;
-  }
-
-  private async mustExec(c: LabContainer, argv: readonly string[], what: string, code: ErrorCode, input?: string): Promise<ExecResult> {
-    const r = await containerExec(c.id, argv, { timeoutMs: 30_000, ...(input !== undefined ? { input } : {}) });
-    if (r.exitCode !== 0) {
-      throw new BgplabError(code, `${what} failed on ${c.node} (exit ${r.exitCode})`, { details: (r.stderr || r.stdout).trim().split('\n').slice(-8) });
-    }
-    return r;
-  }
-
+  /** ip link set down/up on one end, inside its container (links.ts). */
   async setLink(lab: string, node: string, ifname: string, up: boolean): Promise<void> {
-    const c = await this.requireInterface(lab, node, ifname);
-    await this.mustExec(c, ['ip', 'link', 'set', 'dev', ifname, up ? 'up' : 'down'], `ip link set ${ifname} ${up ? 'up' : 'down'}`, 'E_LINK');
+    await setLink(lab, node, ifname, up);
   }
 
-  /** The other end of node:ifname: from the lab state, else from the topology the containers were made from. */
-  private async peerOf(lab: string, node: string, ifname: string): Promise<{ peer: string; peerIfname: string } | undefined> {
-    const st = await readState(lab);
-    const fromState = st?.nodes.find((n) => n.name === node)?.links?.find((l) => l.ifname === ifname);
-    if (fromState) return fromState;
-    const topo = (await labContainers(lab)).find((c) => c.labels[LABEL_TOPO])?.labels[LABEL_TOPO];
-    if (!topo) return undefined;
-    const plan = await loadTopology(topo).catch(() => undefined);
-    return plan ? linksOf(plan, node).find((l) => l.ifname === ifname) : undefined;
-  }
-
-  /**
-   * Impair what node:ifname sends: netem on its egress, inside the container. Kernels
-   * without sch_netem (CONFIG_NET_SCH_NETEM unset, as on these CI VMs) get loss from an
-   * nftables netdev ingress chain on the veth PEER instead (silent drops, like netem's) —
-   * the same fallback as the netns runtime. Delay then cannot be emulated: E_UNSUPPORTED.
-   * null removes both kinds.
-   */
+  /** Impair what node:ifname sends: netem, or an nftables drop on the peer (links.ts). */
   async impairLink(lab: string, node: string, ifname: string, impairment: Impairment | null): Promise<void> {
-    const c = await this.requireInterface(lab, node, ifname);
-    const peer = await this.peerOf(lab, node, ifname);
-    if (impairment === null) {
-      await containerExec(c.id, ['tc', 'qdisc', 'del', 'dev', ifname, 'root']);
-      if (peer) {
-        const pc = await nodeContainer(lab, peer.peer);
-        await containerExec(pc.id, ['nft', 'delete', 'table', 'netdev', nftTable(peer.peerIfname)]);
-      }
-      return;
-    }
-    const { loss, delay } = checkImpairment(impairment);
-    const r = await containerExec(c.id, netemArgv(ifname, impairment), { timeoutMs: 30_000 });
-    if (r.exitCode === 0) return;
-    requireNftFallback(node, ifname, r.stderr, delay);
-    if (!peer) {
-      throw new BgplabError('E_IMPAIR', `cannot impair ${node}:${ifname}: no netem qdisc, and neither the lab state nor the topology says where the link leads`);
-    }
-    const pc = await nodeContainer(lab, peer.peer);
-    await this.mustExec(pc, ['nft', '-f', '-'], `nft ingress drop on ${peer.peerIfname}`, 'E_IMPAIR', nftLossScript(peer.peerIfname, loss));
+    await impairLink(lab, node, ifname, impairment);
   }
 
-  /** Stop the node's FRR (watchfrr first, so nothing restarts them). The container and its links stay. */
+  /** Stop the node's FRR; the container and its links stay (daemons.ts). */
   async stopRouting(lab: string, node: string): Promise<void> {
-    const c = await nodeContainer(lab, node);
-    await this.mustExec(c, [FRRINIT, 'stop'], 'frrinit.sh stop', 'E_ROUTING');
+    await stopRouting(lab, node);
   }
 
-  /** Start FRR again (same bound config) unless watchfrr already runs; wait until its daemons answer. */
+  /** Start the node's FRR again and wait until its daemons answer (daemons.ts). */
   async startRouting(lab: string, node: string): Promise<void> {
-    const c = await nodeContainer(lab, node);
-    const ps = parsePs((await containerExec(c.id, ['ps', '-e', '-o', 'pid=,comm='])).stdout);
-    if (!ps.has('watchfrr')) await this.mustExec(c, [FRRINIT, 'start'], 'frrinit.sh start', 'E_ROUTING');
-    const st = await readState(lab);
-    const want = st?.nodes.find((n) => n.name === node)?.daemons ?? ['zebra'];
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const r = await containerExec(c.id, ['vtysh', '-c', 'show daemons'], { timeoutMs: 10_000 });
-      const have = new Set(parseShowDaemons(r.stdout));
-      if (r.exitCode === 0 && want.every((d) => have.has(d))) return;
-      if (Date.now() > deadline) {
-        throw new BgplabError('E_ROUTING', `FRR did not come back on ${node} within 30 s`, { details: [(r.stderr || r.stdout).trim()] });
-      }
-      await sleep(200);
-    }
+    await startRouting(lab, node);
   }
 
-  /** Daemons of one node: running or not (one `ps` inside the container). */
-  async daemonHealth(c: LabContainer, daemons: readonly string[]): Promise<DaemonHealth[]> {
-    if (c.state !== 'running') return daemons.map((d) => ({ daemon: d, running: false }));
-    const r = await containerExec(c.id, ['ps', '-e', '-o', 'pid=,comm='], { timeoutMs: 10_000 }).catch(() => undefined);
-    const ps = parsePs(r?.stdout ?? '');
-    return daemons.map((d) => {
-      const pid = ps.get(d);
-      return { daemon: d, running: pid !== undefined, ...(pid !== undefined ? { pid } : {}) };
-    });
+  /** Daemons of one node: running or not (daemons.ts). */
+  daemonHealth(c: LabContainer, daemons: readonly string[]): Promise<DaemonHealth[]> {
+    return daemonHealth(c, daemons);
   }
 
   async list(): Promise<RunningLab[]> {
@@ -479,12 +233,9 @@ export class ClabRuntime implements Runtime {
     return out;
   }
 
-  /** What of a lab is still on the machine: its containers and its state directory. Docker down: nothing of ours can run. */
-  async leftovers(lab: string): Promise<Leftovers> {
-    assertLabName(lab);
-    const containers = (await labContainers(lab).catch(() => [] as LabContainer[])).map((c) => c.name);
-    const items = containers.length ? [`${containers.length} containers`] : [];
-    return { items, containers, stateDir: (await readState(lab)) !== undefined };
+  /** What of a lab is still on the machine (teardown.ts). */
+  leftovers(lab: string): Promise<Leftovers> {
+    return labLeftovers(lab);
   }
 
   /** Every containerlab container belongs to a lab that list() shows: none is an orphan. */
