@@ -14,7 +14,7 @@ import type { ExecResult } from '../runtime.js';
 export const LABEL_LAB = 'containerlab';
 export const LABEL_NODE = 'clab-node-name';
 export const LABEL_TOPO = 'clab-topo-file';
-/** Set only by bgplab's docker deployer (src/runtime/docker-deploy.ts), never by containerlab. */
+/** Set only by bgplab's docker deployer (src/runtime/clab/docker-deploy.ts), never by containerlab. */
 export const LABEL_DEPLOYER = 'bgplab.deployer';
 
 export const DOCKER_HINT = 'start Docker: `make docker` (installs docker.io and starts dockerd), or use --runtime netns';

@@ -9,7 +9,7 @@
  * labels. Everything after deploy goes through the Docker API (dockerode) on the
  * containers labelled `containerlab=<lab>` / `clab-node-name=<node>`, whichever made them:
  * exec, vtysh, link down/up (`ip link` inside the node), impairment (`tc netem`, or an
- * nftables egress drop where the kernel has no sch_netem), and stop/start of the FRR
+ * nftables drop on the peer's ingress where the kernel has no sch_netem), and stop/start of the FRR
  * daemons inside the node (`frrinit.sh stop|start`: the container and its links stay).
  *
  * Host footprint: nodes run with `network-mode: none` and `mgmt.skip-when-unused`, so
