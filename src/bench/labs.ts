@@ -80,4 +80,14 @@ export function scaleSizes(maxNodes: number): FabricSize[] {
   return out.filter((s) => nodesOf(s) <= maxNodes);
 }
 
+/**
+ * A run that broke on the machine-wide IPv6 neighbour table: the kernel's table overflowed
+ * during it, or `up` refused it before deploy because it cannot fit (E_HOST_LIMIT, since
+ * the host limits are checked up front). Either way sparser fabrics may still fit, so the
+ * scale keeps going; anything else stops it.
+ */
+export function brokeOnNeighbourTable(s: { neighTableFulls?: number; error?: string }): boolean {
+  return (s.neighTableFulls ?? 0) > 0 || /\bE_HOST_LIMIT\b/.test(s.error ?? '');
+}
+
 export const sizeLabel = (s: FabricSize) => `${s.spines}×${s.leaves}×${s.servers}${s.uplinks === 1 ? ' (1 uplink)' : ''}`;

@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { FRR_VERSIONS } from '../lab/model.js';
 import { dockerAnswers, loadClabRuntime } from '../runtime/select.js';
 import { run } from '../util/process.js';
-import { fabricLabText, linksOf, nodesOf, renameLabText, scaleSizes, sizeLabel, withFrrText } from './labs.js';
+import { brokeOnNeighbourTable, fabricLabText, linksOf, nodesOf, renameLabText, scaleSizes, sizeLabel, withFrrText } from './labs.js';
 import { memAvailableKiB, neighbourTable } from './proc.js';
 import { renderMarkdown } from './report.js';
 import { checksBench, renderChecksMarkdown } from './checks.js';
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
           r.breaks = `${failed.error}${why}`;
           report.notes.push(`breaks at ${n} nodes (${sizeLabel(size)}, ${links} links): ${r.breaks}`);
           brokeAtLinks = Math.min(brokeAtLinks ?? Infinity, links);
-          if (!((failed.neighTableFulls ?? 0) > 0)) break; // something else broke: stop here
+          if (!brokeOnNeighbourTable(failed)) break; // something else broke: stop here
         }
       }
     }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fabricLabText, LEAF_ASN_4BYTE, linksOf, nodesOf, renameLabText, scaleSizes } from '../../src/bench/labs.js';
+import { brokeOnNeighbourTable, fabricLabText, LEAF_ASN_4BYTE, linksOf, nodesOf, renameLabText, scaleSizes } from '../../src/bench/labs.js';
 import { median, summarize, ratio } from '../../src/bench/stats.js';
 import { kbField, parseNdiscCache, statFields } from '../../src/bench/proc.js';
 import { renderMarkdown, targets } from '../../src/bench/report.js';
@@ -112,5 +112,17 @@ describe('neighbour table', () => {
       '00000401 0000c160 0000c8c8 00000004   0000e08d 0000c6f4 000001ab   0000091b         000002ab         00000130         0004d1f6       00000000            0004cc9f',
     ].join('\n');
     expect(parseNdiscCache(text)).toEqual({ entries: 1025, tableFulls: 0x45fa6 + 0x4cc9f });
+  });
+});
+
+describe('bench scale: which break lets sparser fabrics still run', () => {
+  it('a neighbour-table overflow or an up-front E_HOST_LIMIT refusal keeps going; anything else stops', () => {
+    // as `make bench` logged it on 2026-12-02: the 768-link fabric refused before deploy,
+    // which used to stop the scale before the 400-node (430-link) fabric
+    const refused = 'E_HOST_LIMIT: lab "bn200" (200 nodes, 1536 interfaces) does not fit this machine: nothing was created';
+    expect(brokeOnNeighbourTable({ error: refused })).toBe(true);
+    expect(brokeOnNeighbourTable({ error: 'E_WAIT_TIMEOUT: 3 sessions down', neighTableFulls: 1200 })).toBe(true);
+    expect(brokeOnNeighbourTable({ error: 'E_WAIT_TIMEOUT: 3 sessions down', neighTableFulls: 0 })).toBe(false);
+    expect(brokeOnNeighbourTable({ error: 'E_DAEMON_DIED: node leaf3: bgpd died at start' })).toBe(false);
   });
 });
