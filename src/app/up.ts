@@ -158,9 +158,9 @@ const RELEARN_EVERY_MS = 6_000;
 
 /**
  * Wait for the sessions; meanwhile, a session whose bgpd lost the peer's link-local
- * address while zebra holds it (observe/link-local.ts: FRR 8.4 does not recover; docs/frr-8.4-lost-link-local.md) gets its link
- * set down and up, once per interface, said in a warning. Anything else still down is
- * waited for and reported as before.
+ * address while zebra holds it (observe/link-local.ts: FRR 8.4 does not recover;
+ * docs/frr-8.4-lost-link-local.md) gets its link set down and up, once per interface,
+ * said in a warning. Anything else still down is waited for and reported as before.
  */
 export async function waitSessionsRelearning(
   runtime: Runtime,
